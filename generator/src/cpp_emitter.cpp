@@ -2,6 +2,7 @@
 // order, no timestamps, no absolute paths, so regenerating an unchanged spec is byte-identical.
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -25,19 +26,21 @@ std::string banner(const product& p, const char* comment = "//") {
   return o.str();
 }
 
-std::string cpp_type(const type_ref& t) {
+// Struct and enum names are qualified: a member may share its type's name (`std::optional<Rule> Rule;`),
+// and an unqualified use would change meaning inside the class, which is ill-formed.
+std::string cpp_type(const type_ref& t, const std::string& ns) {
   switch (t.k) {
     case kind::string: return "std::string";
     case kind::int32: return "std::int32_t";
     case kind::int64: return "std::int64_t";
     case kind::number: return "double";
     case kind::boolean: return "bool";
-    case kind::any: return "boost::json::value";
+    case kind::any: return "::boost::json::value";
     case kind::utc_time: return "::alicloud::utc_time";
     case kind::enumeration:
-    case kind::structure: return t.name;
-    case kind::array: return "std::vector<" + cpp_type(*t.element) + ">";
-    case kind::map: return "std::map<std::string, " + cpp_type(*t.element) + ">";
+    case kind::structure: return ns + t.name;
+    case kind::array: return "std::vector<" + cpp_type(*t.element, ns) + ">";
+    case kind::map: return "std::map<std::string, " + cpp_type(*t.element, ns) + ">";
   }
   return "boost::json::value";
 }
@@ -148,9 +151,9 @@ struct emitter {
     for (const field* f : own) {
       doc_comment(o, field_doc(*f), "  ");
       if (f->required)
-        o << "  " << cpp_type(f->type) << " " << f->member << "{};\n";
+        o << "  " << cpp_type(f->type, "::alicloud::" + p.code + "::") << " " << f->member << "{};\n";
       else
-        o << "  std::optional<" << cpp_type(f->type) << "> " << f->member << ";\n";
+        o << "  std::optional<" << cpp_type(f->type, "::alicloud::" + p.code + "::") << "> " << f->member << ";\n";
     }
     std::vector<const field*> renamed;
     for (const field* f : all_fields)
@@ -538,6 +541,7 @@ std::vector<output_file> emit_selftests(const product& p) {
   // One translation unit per operation that instantiates every codec on its types, so a
   // whole-product build proves the headers are usable, not only parseable.
   std::vector<output_file> files;
+  std::size_t index = 0;
   for (const auto& op : p.operations) {
     std::ostringstream o;
     o << banner(p) << "#include <alicloud/" << p.code << "/" << op.file_stem << ".hpp>\n\n";
@@ -552,7 +556,10 @@ std::vector<output_file> emit_selftests(const product& p) {
     o << "  (void)::alicloud::json::from_json<" << ns << op.response_type << ">(\"{}\");\n";
     o << "  (void)::alicloud::json::to_json(" << ns << op.response_type << "{});\n";
     o << "}\n";
-    files.push_back({"selftest_" + op.file_stem + ".cpp", o.str()});
+    // Numbered, so a build system can list the files knowing only how many operations exist.
+    char num[16];
+    std::snprintf(num, sizeof num, "%04zu", index++);
+    files.push_back({std::string("selftest_") + num + ".cpp", o.str()});
   }
   return files;
 }

@@ -351,6 +351,12 @@ struct loader {
           std::string ppath = opath + "." + std::string(pkey);
           if (!pv.is_object()) fail_overlay(ppath, "expected an object of schema keys");
           auto segs = split_path(std::string(pkey));
+          // The first segment names a parameter; "[]" suffixes step into array items.
+          int arrays = 0;
+          while (segs[0].size() > 2 && segs[0].compare(segs[0].size() - 2, 2, "[]") == 0) {
+            segs[0].resize(segs[0].size() - 2);
+            ++arrays;
+          }
           json::object* schema = nullptr;
           if (auto* params = api.if_contains("parameters"); params && params->is_array()) {
             for (auto& p : params->as_array()) {
@@ -361,6 +367,11 @@ struct loader {
             }
           }
           if (!schema) fail_overlay(ppath, "operation has no parameter \"" + segs[0] + "\"");
+          for (int a = 0; a < arrays; ++a) {
+            auto* items = schema->if_contains("items");
+            if (!items || !items->is_object()) fail_overlay(ppath, "\"" + segs[0] + "\" is not an array");
+            schema = &items->as_object();
+          }
           patch(*descend(schema, segs, 1, ppath), pv.as_object());
         }
       } else if (k == "responseProperties") {
