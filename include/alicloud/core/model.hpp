@@ -12,3 +12,4 @@
 #include <alicloud/core/operation.hpp>
 #include <alicloud/core/result.hpp>
 #include <alicloud/core/timestamp.hpp>
+#include <alicloud/core/validation.hpp>
