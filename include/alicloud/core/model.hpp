@@ -10,6 +10,7 @@
 #include <alicloud/core/json.hpp>
 #include <alicloud/core/open_enum.hpp>
 #include <alicloud/core/operation.hpp>
+#include <alicloud/core/params.hpp>
 #include <alicloud/core/result.hpp>
 #include <alicloud/core/timestamp.hpp>
 #include <alicloud/core/validation.hpp>
