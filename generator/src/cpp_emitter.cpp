@@ -221,9 +221,10 @@ struct emitter {
         break;
       case kind::string:
         if (f.required) body << in << "ctx.check_required(" << w << ", v, \"\");\n";
+        // A required empty string is already reported as missing; a length complaint would repeat it.
         if (c.min_length || c.max_length)
-          body << in << "ctx.check_length(" << w << ", v, " << opt_size(c.min_length) << ", " << opt_size(c.max_length)
-               << ", \"\");\n";
+          body << in << (f.required ? "if (!v.empty()) " : "") << "ctx.check_length(" << w << ", v, "
+               << opt_size(c.min_length) << ", " << opt_size(c.max_length) << ", \"\");\n";
         if (c.pattern) body << in << "ctx.check_pattern(" << w << ", v, \"" << escape_literal(*c.pattern) << "\", \"\");\n";
         break;
       case kind::enumeration:
