@@ -58,6 +58,17 @@ inline result<parsed_url> parse_http_url(std::string_view url, const std::string
 
 inline std::string describe_transport_error(const error& e) { return e.message.empty() ? e.code.message() : e.message; }
 
+/// Timeouts for a credential fetch; small body limits because the answers are a few hundred bytes.
+inline http::request_options credential_fetch_options(std::chrono::milliseconds connect, std::chrono::milliseconds read) {
+  http::request_options o;
+  o.connect_timeout = connect;
+  o.read_timeout = read;
+  o.total_timeout = connect + read;
+  o.max_response_body = 64 * 1024;
+  o.max_request_body = 64 * 1024;
+  return o;
+}
+
 }  // namespace detail
 
 /// Settings of the ECS RAM role provider. Defaults follow the official SDKs.
@@ -70,8 +81,8 @@ struct ecs_ram_role_options {
   /// ALIBABA_CLOUD_IMDSV1_DISABLED=true.
   std::optional<bool> disable_imdsv1;
   std::chrono::seconds token_ttl{21600};
-  http::request_options http{std::chrono::milliseconds(1000), std::chrono::milliseconds(1000),
-                             std::chrono::milliseconds(5000), 64 * 1024, 64 * 1024, false};
+  http::request_options http = detail::credential_fetch_options(std::chrono::milliseconds(1000),
+                                                                std::chrono::milliseconds(1000));
   std::shared_ptr<http::transport> transport;  ///< default: plain_http_transport
   environment env = process_environment();
   const clock* clk = &system_clock();
@@ -174,8 +185,8 @@ class ecs_ram_role_credentials_provider final : public credentials_provider {
 /// Settings of the credentials URI provider.
 struct credentials_uri_options {
   std::string uri;  ///< empty: ALIBABA_CLOUD_CREDENTIALS_URI
-  http::request_options http{std::chrono::milliseconds(5000), std::chrono::milliseconds(10000),
-                             std::chrono::milliseconds(15000), 64 * 1024, 64 * 1024, false};
+  http::request_options http = detail::credential_fetch_options(std::chrono::milliseconds(5000),
+                                                                std::chrono::milliseconds(10000));
   std::shared_ptr<http::transport> transport;  ///< default: plain_http_transport (http:// only)
   environment env = process_environment();
   const clock* clk = &system_clock();
@@ -269,6 +280,7 @@ inline std::shared_ptr<cached_credentials_provider> default_credentials_chain(de
     e.role_name = std::move(role);
     e.http.connect_timeout = o.metadata_timeout;
     e.http.read_timeout = o.metadata_timeout;
+    e.http.total_timeout = o.metadata_timeout * 2;
     e.transport = o.transport;
     e.env = o.env;
     e.clk = o.clk;

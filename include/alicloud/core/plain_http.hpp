@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -122,8 +123,16 @@ class plain_http_transport final : public transport {
     asio::io_context ioc;
     tcp::resolver resolver(ioc);
     tcp::socket socket(ioc);
-    const auto deadline_after = [](std::chrono::milliseconds d) {
-      return d.count() > 0 ? std::optional<steady::time_point>(steady::now() + d) : std::nullopt;
+    const auto start = steady::now();
+    const std::optional<steady::time_point> total_deadline =
+        opts.total_timeout.count() > 0 ? std::optional<steady::time_point>(start + opts.total_timeout) : std::nullopt;
+    // Each phase has its own timeout, all capped by the total one; zero disables a timeout.
+    const auto deadline_after = [&](std::chrono::milliseconds d) -> std::optional<steady::time_point> {
+      std::optional<steady::time_point> phase =
+          d.count() > 0 ? std::optional<steady::time_point>(steady::now() + d) : std::nullopt;
+      if (!total_deadline) return phase;
+      if (!phase) return total_deadline;
+      return std::min(*phase, *total_deadline);
     };
     // Runs the queued operation until it completes or the deadline passes; on timeout the socket
     // (and resolver) are closed so the handler runs with operation_aborted and nothing outlives ioc.
