@@ -73,8 +73,9 @@ struct beast_transport_options {
   /// for https targets and HTTP_PROXY / http_proxy for http targets. An empty string: no proxy.
   std::optional<std::string> proxy;
   /// Comma-separated hosts that bypass the proxy. nullopt: NO_PROXY / no_proxy. An entry matches the
-  /// host exactly (case-insensitive) or as a domain suffix ("example.com" and ".example.com" both
-  /// match "a.example.com"); "*" disables proxying.
+  /// host exactly (case-insensitive; Alibaba's rule) or, for names, as a domain suffix at a label
+  /// boundary ("example.com" and ".example.com" both match "a.example.com"; curl's rule); IP literals
+  /// match only exactly; "*" disables proxying.
   std::optional<std::string> no_proxy;
   /// Idle keep-alive connections kept per (scheme, host, port). Concurrent sends beyond this open
   /// extra connections, closed after use instead of pooled.
@@ -492,9 +493,11 @@ class beast_transport final : public transport {
   }
 
   bool bypass_proxy(const std::string& host) const {
+    const bool is_ip = detail::ip_literal(host).has_value();
     for (const auto& entry : no_proxy_) {
       if (entry == "*" || entry == host) return true;
-      if (host.size() > entry.size() && host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
+      // Domain-suffix matching only makes sense for names: "0.0.1" must not match "127.0.0.1".
+      if (!is_ip && host.size() > entry.size() && host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
           host[host.size() - entry.size() - 1] == '.')
         return true;
     }
