@@ -1,0 +1,10 @@
+# Transport tests talk to real servers (and tinyproxy) on loopback; a hang must fail the run, not stall it.
+if(TEST test_transport_tls)
+  set_tests_properties(test_transport_tls PROPERTIES TIMEOUT 120 LABELS "transport;network-loopback")
+endif()
+if(TEST test_transport_proxy)
+  set_tests_properties(test_transport_proxy PROPERTIES TIMEOUT 120 LABELS "transport;network-loopback")
+endif()
+if(TEST test_transport_model)
+  set_tests_properties(test_transport_model PROPERTIES LABELS "transport")
+endif()
