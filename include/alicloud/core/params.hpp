@@ -25,6 +25,7 @@
 #include <alicloud/core/json.hpp>
 #include <alicloud/core/open_enum.hpp>
 #include <alicloud/core/operation.hpp>
+#include <alicloud/core/param_list.hpp>
 #include <alicloud/core/result.hpp>
 #include <alicloud/core/timestamp.hpp>
 
@@ -49,8 +50,6 @@
 #include <vector>
 
 namespace alicloud {
-
-using param_list = std::vector<std::pair<std::string, std::string>>;
 
 struct encoded_params {
   param_list query;

@@ -32,7 +32,18 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+// GCC 12 with -fsanitize=address reports false -Wmaybe-uninitialized warnings inside libstdc++'s regex
+// compiler (std::function copies in regex_automaton.h); keep them from failing -Werror builds. This only
+// helps when <regex> is first included here; a TU that includes <regex> earlier needs
+// -Wno-maybe-uninitialized under ASan.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #include <string>
 #include <string_view>
 #include <type_traits>
