@@ -3,7 +3,8 @@
 # Linked against alicloud::models only (not client): a model header that needed OpenSSL or Boost.URL
 # would fail here.
 
-set(ALICLOUD_CORE_HEADERS model json params validation open_enum timestamp operation error_table error result clock)
+set(ALICLOUD_CORE_HEADERS model json params validation open_enum timestamp operation error_table error result clock
+  param_list)
 set(_alicloud_core_header_tus "")
 foreach(header IN LISTS ALICLOUD_CORE_HEADERS)
   set(tu ${CMAKE_CURRENT_BINARY_DIR}/core_headers/${header}.cpp)
