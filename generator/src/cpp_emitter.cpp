@@ -539,14 +539,24 @@ std::vector<output_file> emit_cpp(const product& p) {
 }
 
 std::vector<output_file> emit_selftests(const product& p) {
-  // One translation unit per operation that instantiates every codec on its types, so a
-  // whole-product build proves the headers are usable, not only parseable.
+  // For whole-product tests: header_NNNN.cpp includes one operation header alone (proves it is
+  // self-contained); codec_NN.cpp instantiates every codec and the validator for the operations
+  // whose index is NN modulo 16 (proves the headers are usable, not only parseable). Files are
+  // numbered so a build system can list them knowing only the operation count.
+  constexpr std::size_t groups = 16;
   std::vector<output_file> files;
+  std::vector<std::ostringstream> codec(groups);
+  for (std::size_t g = 0; g < groups; ++g) codec[g] << banner(p);
+  std::string ns = "::alicloud::" + p.code + "::";
   std::size_t index = 0;
   for (const auto& op : p.operations) {
-    std::ostringstream o;
-    o << banner(p) << "#include <alicloud/" << p.code << "/" << op.file_stem << ".hpp>\n\n";
-    std::string ns = "::alicloud::" + p.code + "::";
+    char num[16];
+    std::snprintf(num, sizeof num, "%04zu", index);
+    files.push_back({std::string("header_") + num + ".cpp",
+                     banner(p) + "#include <alicloud/" + p.code + "/" + op.file_stem + ".hpp>\n"});
+    std::ostringstream& o = codec[index % groups];
+    o << "#include <alicloud/" << p.code << "/" << op.file_stem << ".hpp>\n";
+    o << "void selftest_" << op.file_stem << "();\n";
     o << "void selftest_" << op.file_stem << "() {\n";
     o << "  " << ns << op.request_type << " req{};\n";
     o << "  (void)" << ns << "validate(req);\n";
@@ -557,10 +567,12 @@ std::vector<output_file> emit_selftests(const product& p) {
     o << "  (void)::alicloud::json::from_json<" << ns << op.response_type << ">(\"{}\");\n";
     o << "  (void)::alicloud::json::to_json(" << ns << op.response_type << "{});\n";
     o << "}\n";
-    // Numbered, so a build system can list the files knowing only how many operations exist.
+    ++index;
+  }
+  for (std::size_t g = 0; g < groups; ++g) {
     char num[16];
-    std::snprintf(num, sizeof num, "%04zu", index++);
-    files.push_back({std::string("selftest_") + num + ".cpp", o.str()});
+    std::snprintf(num, sizeof num, "%02zu", g);
+    files.push_back({std::string("codec_") + num + ".cpp", codec[g].str()});
   }
   return files;
 }
