@@ -158,7 +158,9 @@ inline std::string base64_encode(const unsigned char* data, std::size_t n) {
   return out;
 }
 
-namespace detail {
+// A nested namespace: timestamp.hpp has its own alicloud::detail::days_from_civil/civil_date, and
+// the client includes both headers in one translation unit.
+namespace detail::calendar {
 // Proleptic Gregorian conversions (H. Hinnant's algorithms): pure arithmetic, so no gmtime/timegm
 // thread-safety or TZ-environment questions, and the same result on every platform.
 constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
@@ -188,7 +190,7 @@ inline void append_2digits(std::string& out, unsigned v) {
   out += static_cast<char>('0' + v / 10 % 10);
   out += static_cast<char>('0' + v % 10);
 }
-}  // namespace detail
+}  // namespace detail::calendar
 
 /// `yyyy-MM-ddTHH:mm:ssZ` in UTC, fraction truncated: the layout of x-acs-date, the legacy
 /// `Timestamp` parameter and credential `Expiration` fields.
@@ -201,22 +203,22 @@ inline std::string format_utc_timestamp(std::chrono::system_clock::time_point t)
     rem += 86400;
     days -= 1;
   }
-  const auto date = detail::civil_from_days(days);
+  const auto date = detail::calendar::civil_from_days(days);
   std::string out;
   out.reserve(20);
   const auto y = static_cast<unsigned>(date.y);
-  detail::append_2digits(out, y / 100);
-  detail::append_2digits(out, y % 100);
+  detail::calendar::append_2digits(out, y / 100);
+  detail::calendar::append_2digits(out, y % 100);
   out += '-';
-  detail::append_2digits(out, date.m);
+  detail::calendar::append_2digits(out, date.m);
   out += '-';
-  detail::append_2digits(out, date.d);
+  detail::calendar::append_2digits(out, date.d);
   out += 'T';
-  detail::append_2digits(out, static_cast<unsigned>(rem / 3600));
+  detail::calendar::append_2digits(out, static_cast<unsigned>(rem / 3600));
   out += ':';
-  detail::append_2digits(out, static_cast<unsigned>(rem / 60 % 60));
+  detail::calendar::append_2digits(out, static_cast<unsigned>(rem / 60 % 60));
   out += ':';
-  detail::append_2digits(out, static_cast<unsigned>(rem % 60));
+  detail::calendar::append_2digits(out, static_cast<unsigned>(rem % 60));
   out += 'Z';
   return out;
 }
@@ -249,7 +251,7 @@ inline std::optional<std::chrono::system_clock::time_point> parse_utc_timestamp(
   if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || h > 23 || mi > 59 || se > 60) return std::nullopt;
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   if (mo == 2 && d == 29 && !leap) return std::nullopt;
-  const std::int64_t days = detail::days_from_civil(y, mo, d);
+  const std::int64_t days = detail::calendar::days_from_civil(y, mo, d);
   const std::int64_t secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se;
   // libstdc++'s nanosecond system_clock ends in 2262; a later year must not wrap around silently.
   using limits_seconds = std::chrono::duration<std::int64_t>;
