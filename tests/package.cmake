@@ -10,3 +10,8 @@ add_test(NAME package_consumer
           --test-command ${CMAKE_COMMAND} -E chdir ${PROJECT_BINARY_DIR}/consumer-build sh -c "./consumer && ./consumer_generated")
 set_tests_properties(package_consumer PROPERTIES FIXTURES_REQUIRED package TIMEOUT 600
   PASS_REGULAR_EXPRESSION "consumer ok[\r\n]+generated ok")
+
+# The vcpkg overlay port and the CMake config's find_dependency calls agree.
+add_test(NAME package_port_consistency
+  COMMAND ${CMAKE_COMMAND} -DPORT_JSON=${PROJECT_SOURCE_DIR}/ports/alicloud-cpp/vcpkg.json
+          -DCONFIG_IN=${PROJECT_SOURCE_DIR}/cmake/alicloud-cppConfig.cmake.in -P ${PROJECT_SOURCE_DIR}/cmake/check_port.cmake)
