@@ -15,6 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::esa {
 
 /// Only return purge tasks of this kind.
@@ -198,3 +203,7 @@ struct DescribePurgeTasks {
 };
 
 }  // namespace alicloud::esa
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

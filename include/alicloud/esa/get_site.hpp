@@ -15,6 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::esa {
 
 /// Details of the site.
@@ -133,3 +138,7 @@ struct GetSite {
 };
 
 }  // namespace alicloud::esa
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

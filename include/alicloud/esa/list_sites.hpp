@@ -15,6 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::esa {
 
 /// How SiteName is matched: prefix, suffix, exact (default) or fuzzy.
@@ -280,3 +285,7 @@ struct ListSites {
 };
 
 }  // namespace alicloud::esa
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

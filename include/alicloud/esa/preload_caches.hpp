@@ -15,6 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::esa {
 
 /// Request of PreloadCaches.
@@ -82,3 +87,7 @@ struct PreloadCaches {
 };
 
 }  // namespace alicloud::esa
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

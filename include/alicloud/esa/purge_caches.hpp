@@ -15,6 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::esa {
 
 /// Kind of purge; picks the matching member of Content.
@@ -139,3 +144,7 @@ struct PurgeCaches {
 };
 
 }  // namespace alicloud::esa
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

@@ -16,6 +16,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::demo {
 
 /// Which kind.
@@ -188,3 +193,7 @@ struct ListThings {
 };
 
 }  // namespace alicloud::demo
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

@@ -16,6 +16,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::demo {
 
 /// Members 1-52 of PutThingRequestBody (split for Boost.Describe's member limit).
@@ -235,3 +240,7 @@ struct PutThing {
 };
 
 }  // namespace alicloud::demo
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif

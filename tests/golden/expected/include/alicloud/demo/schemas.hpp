@@ -14,6 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-zero-variadic-macro-arguments"
+#endif
+
 namespace alicloud::demo {
 
 struct Rule;
@@ -65,3 +70,7 @@ inline void validate_fields([[maybe_unused]] const Rule& r, [[maybe_unused]] ::a
 }
 
 }  // namespace alicloud::demo
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
