@@ -249,6 +249,8 @@ struct problems {
   }
 };
 
+// Called qualified: with a std::string argument, unqualified lookup would also find std::quoted by ADL
+// (whenever <iomanip> is around) and prefer it.
 inline std::string quoted(std::string_view s) { return jd::quote_for_message(s); }
 
 /// Strict scalar parsing; returns false after recording a violation.
@@ -260,18 +262,18 @@ bool parse_scalar(std::string_view name, std::string_view text, V& out, problems
       out = text == "true";
       return true;
     }
-    errs.add(field, "type", field + ": expected true or false, got " + quoted(text));
+    errs.add(field, "type", field + ": expected true or false, got " + params::quoted(text));
     return false;
   } else if constexpr (std::is_integral_v<V>) {
     const char* last = text.data() + text.size();
     auto r = std::from_chars(text.data(), last, out);
     if (r.ec == std::errc::result_out_of_range) {
       errs.add(field, "type",
-               field + ": " + quoted(text) + " is out of range for " + std::string(jd::integer_type_name<V>()));
+               field + ": " + params::quoted(text) + " is out of range for " + std::string(jd::integer_type_name<V>()));
       return false;
     }
     if (r.ec != std::errc() || r.ptr != last || text.empty()) {
-      errs.add(field, "type", field + ": expected an integer, got " + quoted(text));
+      errs.add(field, "type", field + ": expected an integer, got " + params::quoted(text));
       return false;
     }
     return true;
@@ -279,7 +281,7 @@ bool parse_scalar(std::string_view name, std::string_view text, V& out, problems
     const char* last = text.data() + text.size();
     auto r = std::from_chars(text.data(), last, out);
     if (r.ec != std::errc() || r.ptr != last || text.empty() || !std::isfinite(out)) {
-      errs.add(field, "type", field + ": expected a number, got " + quoted(text));
+      errs.add(field, "type", field + ": expected a number, got " + params::quoted(text));
       return false;
     }
     return true;
@@ -291,7 +293,7 @@ bool parse_scalar(std::string_view name, std::string_view text, V& out, problems
       out = *t;
       return true;
     }
-    errs.add(field, "format", field + ": expected yyyy-MM-ddTHH:mm:ssZ, got " + quoted(text));
+    errs.add(field, "format", field + ": expected yyyy-MM-ddTHH:mm:ssZ, got " + params::quoted(text));
     return false;
   } else {
     static_assert(is_open_enum_v<V>, "not a scalar parameter type");
@@ -327,7 +329,7 @@ bool normalize(bj::value& v, std::string& path, problems& errs) {
       const std::string_view k(kv.key().data(), kv.key().size());
       if (!is_decimal_index(k)) {
         errs.add(path + "." + std::string(k), "type",
-                 path + "." + std::string(k) + ": expected a list index (1, 2, ...), got " + quoted(k));
+                 path + "." + std::string(k) + ": expected a list index (1, 2, ...), got " + params::quoted(k));
         return false;
       }
       items.emplace_back(static_cast<std::size_t>(std::stoul(std::string(k))), &kv.value());
@@ -469,7 +471,7 @@ bool decode_member(const param_list& all, const param_info& p, V& out, bool& fai
       const bj::value v = jd::parse_text(*text, opts, &arena, err);
       if (err) {
         const std::string field(p.name);
-        errs.add(field, "format", field + ": expected JSON, got " + quoted(*text) + " (" + err->message + ")");
+        errs.add(field, "format", field + ": expected JSON, got " + params::quoted(*text) + " (" + err->message + ")");
         failed = true;
         return true;
       }
