@@ -500,10 +500,12 @@ struct emitter {
 
   std::string product_header() {
     std::ostringstream o;
-    o << banner(p) << "#pragma once\n\n#include <alicloud/core/model.hpp>\n\n#include <array>\n#include <string_view>\n\n";
+    o << banner(p) << "#pragma once\n\n#include <alicloud/core/model.hpp>\n#include <alicloud/" << p.code
+      << "/errors.hpp>\n\n#include <array>\n#include <optional>\n#include <string_view>\n\n";
     o << "namespace alicloud::" << p.code << " {\n\n";
     o << "/// Product-wide facts from the spec and the overlay.\n";
     o << "struct product {\n";
+    o << "  using errc = ::alicloud::" << p.code << "::errc;\n";
     o << "  static constexpr std::string_view code{\"" << p.code << "\"};\n";
     o << "  static constexpr std::string_view name{\"" << escape_literal(p.name) << "\"};\n";
     o << "  static constexpr std::string_view version{\"" << escape_literal(p.version) << "\"};\n";
@@ -517,13 +519,18 @@ struct emitter {
     o << "  static constexpr std::array<std::string_view, " << p.retryable_errors.size() << "> retryable_errors{{";
     for (std::size_t i = 0; i < p.retryable_errors.size(); ++i)
       o << (i ? ", " : "") << "\"" << escape_literal(p.retryable_errors[i]) << "\"";
-    o << "}};\n};\n\n}  // namespace alicloud::" << p.code << "\n";
+    o << "}};\n";
+    o << "  /// The errc of a wire code such as \"Throttling.User\"; nullopt for codes the spec does not declare.\n";
+    o << "  static std::optional<errc> errc_from_code(std::string_view wire_code) noexcept {\n"
+      << "    return ::alicloud::" << p.code << "::errc_from_code(wire_code);\n  }\n";
+    o << "};\n\n}  // namespace alicloud::" << p.code << "\n";
     return o.str();
   }
 
   std::string umbrella() {
     std::ostringstream o;
-    o << banner(p) << "#pragma once\n// Every generated " << p.name << " header.\n\n";
+    o << banner(p) << "#pragma once\n// Every generated " << p.name << " model header. The client (Asio, Beast, OpenSSL) is separate:\n"
+      << "// #include <alicloud/" << p.code << "/client.hpp>\n\n";
     o << "#include <alicloud/" << p.code << "/product.hpp>\n";
     o << "#include <alicloud/" << p.code << "/errors.hpp>\n";
     if (!p.components.structs.empty() || !p.components.enums.empty()) o << "#include <alicloud/" << p.code << "/schemas.hpp>\n";
@@ -534,6 +541,8 @@ struct emitter {
 
 }  // namespace
 
+std::string generated_banner(const product& p) { return banner(p); }
+
 std::vector<output_file> emit_cpp(const product& p) {
   emitter e(p);
   std::vector<output_file> files;
@@ -542,6 +551,7 @@ std::vector<output_file> emit_cpp(const product& p) {
   files.push_back({dir + "errors.hpp", e.errors_header()});
   if (!p.components.structs.empty() || !p.components.enums.empty()) files.push_back({dir + "schemas.hpp", e.schemas_header()});
   for (const auto& op : p.operations) files.push_back({dir + op.file_stem + ".hpp", e.operation_header(op)});
+  files.push_back({dir + "client.hpp", emit_client_header(p)});
   files.push_back({"alicloud/" + p.code + ".hpp", e.umbrella()});
   return files;
 }

@@ -39,6 +39,7 @@ std::string type_text(const type_ref& t) {
 
 struct docs {
   const product& p;
+  std::vector<client_method> methods = client_methods(p);
   std::map<std::string, const struct_def*> structs;
   std::map<std::string, const enum_def*> enums;
 
@@ -105,6 +106,11 @@ struct docs {
     o << "| HTTP method | " << op.method << " |\n";
     o << "| Idempotent (retried freely) | " << (op.idempotent ? "yes" : "no") << " |\n";
     o << "| Header | `#include <alicloud/" << p.code << "/" << op.file_stem << ".hpp>` |\n";
+    {
+      const auto& m = methods.at(static_cast<std::size_t>(&op - p.operations.data()));
+      o << "| Client method | `alicloud::" << p.code << "::client::" << m.name << "(request)`, `" << m.async_name
+        << "(request, token)` |\n";
+    }
     o << "| Types | `alicloud::" << p.code << "::" << op.request_type << "`, `alicloud::" << p.code << "::" << op.response_type
       << "`, traits `alicloud::" << p.code << "::" << op.name << "` |\n";
     if (op.paging)
@@ -154,6 +160,8 @@ struct docs {
     o << "<!-- " << banner_line() << " -->\n";
     o << "# " << p.name << " " << p.version << " API reference\n\n";
     o << "Umbrella header: `#include <alicloud/" << p.code << ".hpp>`; namespace `alicloud::" << p.code << "`.\n\n";
+    o << "Client: `#include <alicloud/" << p.code << "/client.hpp>`; class `alicloud::" << p.code
+      << "::client` with one method per operation and an `async_` twin taking any Asio completion token.\n\n";
     o << "| Operation | Method | Summary |\n|---|---|---|\n";
     for (const auto& op : p.operations)
       o << "| [" << op.name << "](" << op.name << ".md) | " << op.method << " | " << md_cell(op.summary) << " |\n";

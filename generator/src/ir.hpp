@@ -148,6 +148,19 @@ struct output_file {
 };
 
 std::vector<output_file> emit_cpp(const product& p);
+/// The comment banner every generated header starts with.
+std::string generated_banner(const product& p);
+
+/// Names of an operation's methods on the generated client (snake_case, clear of keywords and of
+/// alicloud::client's own members).
+struct client_method {
+  std::string name;        // describe_preload_tasks
+  std::string async_name;  // async_describe_preload_tasks
+};
+/// One entry per operation, parallel to product::operations.
+std::vector<client_method> client_methods(const product& p);
+/// <alicloud/<product>/client.hpp>: the typed client facade.
+std::string emit_client_header(const product& p);
 std::vector<output_file> emit_docs(const product& p);
 std::vector<output_file> emit_selftests(const product& p);
 

@@ -2,7 +2,8 @@
 // Do not edit: regenerate with scripts/regenerate.sh, or
 //   alicloud-gen --spec <api-docs.json> [--overlay <overlay.json>] --include-dir include --docs-dir docs
 #pragma once
-// Every generated ESA header.
+// Every generated ESA model header. The client (Asio, Beast, OpenSSL) is separate:
+// #include <alicloud/esa/client.hpp>
 
 #include <alicloud/esa/product.hpp>
 #include <alicloud/esa/errors.hpp>

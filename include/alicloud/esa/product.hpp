@@ -4,14 +4,17 @@
 #pragma once
 
 #include <alicloud/core/model.hpp>
+#include <alicloud/esa/errors.hpp>
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 namespace alicloud::esa {
 
 /// Product-wide facts from the spec and the overlay.
 struct product {
+  using errc = ::alicloud::esa::errc;
   static constexpr std::string_view code{"esa"};
   static constexpr std::string_view name{"ESA"};
   static constexpr std::string_view version{"2024-09-10"};
@@ -19,6 +22,10 @@ struct product {
   static constexpr std::array<::alicloud::endpoint_entry, 2> endpoints{{{"cn-hangzhou", "esa.cn-hangzhou.aliyuncs.com"}, {"ap-southeast-1", "esa.ap-southeast-1.aliyuncs.com"}}};
   /// Service error codes safe to retry ('*' at the end matches any suffix).
   static constexpr std::array<std::string_view, 2> retryable_errors{{"TooManyRequests", "Throttling*"}};
+  /// The errc of a wire code such as "Throttling.User"; nullopt for codes the spec does not declare.
+  static std::optional<errc> errc_from_code(std::string_view wire_code) noexcept {
+    return ::alicloud::esa::errc_from_code(wire_code);
+  }
 };
 
 }  // namespace alicloud::esa

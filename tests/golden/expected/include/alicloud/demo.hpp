@@ -2,7 +2,8 @@
 // Do not edit: regenerate with scripts/regenerate.sh, or
 //   alicloud-gen --spec <api-docs.json> [--overlay <overlay.json>] --include-dir include --docs-dir docs
 #pragma once
-// Every generated Demo header.
+// Every generated Demo model header. The client (Asio, Beast, OpenSSL) is separate:
+// #include <alicloud/demo/client.hpp>
 
 #include <alicloud/demo/product.hpp>
 #include <alicloud/demo/errors.hpp>

@@ -4,14 +4,17 @@
 #pragma once
 
 #include <alicloud/core/model.hpp>
+#include <alicloud/demo/errors.hpp>
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 namespace alicloud::demo {
 
 /// Product-wide facts from the spec and the overlay.
 struct product {
+  using errc = ::alicloud::demo::errc;
   static constexpr std::string_view code{"demo"};
   static constexpr std::string_view name{"Demo"};
   static constexpr std::string_view version{"2030-01-01"};
@@ -19,6 +22,10 @@ struct product {
   static constexpr std::array<::alicloud::endpoint_entry, 1> endpoints{{{"cn-test", "demo.cn-test.example.com"}}};
   /// Service error codes safe to retry ('*' at the end matches any suffix).
   static constexpr std::array<std::string_view, 1> retryable_errors{{"Throttling*"}};
+  /// The errc of a wire code such as "Throttling.User"; nullopt for codes the spec does not declare.
+  static std::optional<errc> errc_from_code(std::string_view wire_code) noexcept {
+    return ::alicloud::demo::errc_from_code(wire_code);
+  }
 };
 
 }  // namespace alicloud::demo
