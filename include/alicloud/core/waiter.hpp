@@ -131,8 +131,8 @@ struct wait_options {
   /// Replaces the real pause; tests pass one that advances a manual_clock. Cancellation is checked
   /// after it returns. Empty: sleep on the cancel token, which wakes early on cancellation.
   std::function<void(std::chrono::nanoseconds)> sleeper;
-  /// What is awaited, for error messages ("timed out after 30 s waiting for <what>").
-  std::string what = "condition";
+  /// What is awaited, for error messages ("timed out after 30 s waiting for <what>"); empty: "condition".
+  std::string what;
 };
 
 /// What one poll saw: whether the wait is over, and the observed value.
@@ -205,9 +205,10 @@ result<T> wait_until(Poll&& poll, const wait_options& options = {},
   const auto deadline =
       unlimited ? clock::time_point::max() : start + std::chrono::duration_cast<clock::time_point::duration>(options.timeout);
   std::size_t polls = 0, failures = 0;
+  const std::string what = options.what.empty() ? std::string("condition") : options.what;
 
   auto cancelled = [&] {
-    return error(make_error_code(errc::cancelled), "cancelled while waiting for " + options.what + " after " +
+    return error(make_error_code(errc::cancelled), "cancelled while waiting for " + what + " after " +
                                                        std::to_string(polls) + " poll(s)");
   };
   // false when cancelled during the pause
@@ -244,7 +245,7 @@ result<T> wait_until(Poll&& poll, const wait_options& options = {},
     if (now >= deadline)
       return error(make_error_code(errc::timeout),
                    "timed out after " + detail::waiting::format_duration(std::chrono::duration_cast<nanoseconds>(now - start)) +
-                       " waiting for " + options.what + " (" + std::to_string(polls) + " poll(s))");
+                       " waiting for " + what + " (" + std::to_string(polls) + " poll(s))");
     if (!pause(remaining(options.poll_interval))) return cancelled();
   }
 }
@@ -389,6 +390,17 @@ void assign_field(D& dst, const S& src) {
   } else {
     dst = src;
   }
+}
+
+/// The elements of a list member, optional or not (an empty optional has none).
+template <class T, class A>
+const std::vector<T, A>& elements_of(const std::vector<T, A>& v) noexcept {
+  return v;
+}
+template <class T, class A>
+const std::vector<T, A>& elements_of(const std::optional<std::vector<T, A>>& v) {
+  static const std::vector<T, A> none;
+  return v ? *v : none;
 }
 
 /// The listing entry to track among `listed`: when `ids` is not empty, only entries whose id is one of
