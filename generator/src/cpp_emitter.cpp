@@ -552,6 +552,7 @@ std::vector<output_file> emit_cpp(const product& p) {
   if (!p.components.structs.empty() || !p.components.enums.empty()) files.push_back({dir + "schemas.hpp", e.schemas_header()});
   for (const auto& op : p.operations) files.push_back({dir + op.file_stem + ".hpp", e.operation_header(op)});
   files.push_back({dir + "client.hpp", emit_client_header(p)});
+  for (auto& f : emit_waiters(p, banner(p))) files.push_back(std::move(f));
   files.push_back({"alicloud/" + p.code + ".hpp", e.umbrella()});
   return files;
 }

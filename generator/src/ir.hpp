@@ -120,6 +120,33 @@ struct operation {
   std::string response_demo;  // first JSON example, if any
 };
 
+/// One poll request member set by a waiter: from the element being tracked ("each"), from the creating
+/// call's request or response, or a literal from the overlay.
+struct waiter_assignment {
+  std::string target;  // poll request member (C++ name)
+  std::string source;  // each, request, response, value
+  std::string member;  // request/response member (C++ name)
+  std::string value;   // literal text (value)
+  type_ref type;       // the target's type, to render the literal
+};
+
+/// A waiter (overlay operations.<Op>.waiters[]): after a call of `operation`, poll `poll` until the
+/// task of every `for_each` element reached a success or failure status. Names are C++ member names.
+struct waiter_def {
+  std::string name;  // the function is wait_<name>
+  std::string description;
+  std::string operation, operation_request, operation_response;  // creating op traits / structs
+  std::string poll, poll_request, poll_file_stem, operation_file_stem;
+  bool poll_paginated = false;
+  std::string for_each;  // request member (array of strings); empty: one unnamed target
+  std::vector<waiter_assignment> assignments;
+  std::string items, item_type;  // poll response list member and its element struct
+  std::string id, response_ids, newest;  // item member, response member, item member (each optional)
+  std::string separator = ",";
+  std::string status, progress;  // item members
+  std::vector<std::string> success, failure, pending;  // status values
+};
+
 struct product {
   std::string code;     // esa
   std::string name;     // ESA
@@ -132,6 +159,7 @@ struct product {
   std::vector<error_code> common_errors;
   type_set components;  // shared $ref targets that emitted operations use
   std::vector<operation> operations;  // sorted by name
+  std::vector<waiter_def> waiters;     // sorted by name
 };
 
 struct load_options {
@@ -148,6 +176,9 @@ struct output_file {
 };
 
 std::vector<output_file> emit_cpp(const product& p);
+/// <alicloud/<product>/waiters.hpp> when the overlay declares waiters; nothing otherwise. `banner` heads
+/// the file (emit_cpp passes the one every generated header gets).
+std::vector<output_file> emit_waiters(const product& p, const std::string& banner);
 /// The comment banner every generated header starts with.
 std::string generated_banner(const product& p);
 

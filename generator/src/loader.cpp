@@ -68,6 +68,13 @@ struct loader {
   std::set<std::string> components_in_progress;
   std::vector<struct_def> component_structs;
   std::vector<enum_def> component_enums;
+  // Overlay waiters, resolved once every operation is loaded (they refer to other operations).
+  struct pending_waiter {
+    std::string operation;  // spec name
+    json::object def;
+    std::string path;
+  };
+  std::vector<pending_waiter> pending_waiters;
 
   [[noreturn]] void fail(const std::string& path, const std::string& what) const { throw spec_error(spec_file, path, what); }
   [[noreturn]] void fail_overlay(const std::string& path, const std::string& what) const {
@@ -415,6 +422,14 @@ struct loader {
         if (pg.page_number.empty() || pg.page_size.empty() || pg.total_count.empty() || pg.items.empty())
           fail_overlay(opath, "needs pageNumber, pageSize, totalCount and items");
         op.paging = pg;
+      } else if (k == "waiters") {
+        if (!v.is_array()) fail_overlay(opath, "expected an array of waiter objects");
+        std::size_t i = 0;
+        for (const auto& w : v.as_array()) {
+          std::string wpath = opath + "[" + std::to_string(i++) + "]";
+          if (!w.is_object()) fail_overlay(wpath, "expected an object");
+          pending_waiters.push_back({op_name, w.as_object(), wpath});
+        }
       } else {
         fail_overlay(opath, "unknown overlay key \"" + k + "\"");
       }
@@ -697,7 +712,240 @@ struct loader {
         }
       }
     }
+    resolve_waiters();
     order_components();
+  }
+
+  // ---- waiters ----
+
+  const operation* loaded_operation(const std::string& spec_name) const {
+    std::string id = to_identifier(spec_name);
+    for (const auto& op : out.operations)
+      if (op.name == id) return &op;
+    return nullptr;
+  }
+  const struct_def* struct_named(const std::string& name) const {
+    for (const auto& op : out.operations)
+      for (const auto& s : op.types.structs)
+        if (s.name == name) return &s;
+    for (const auto& s : component_structs)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+  static bool same_type(const type_ref& a, const type_ref& b) {
+    if (a.k != b.k || a.name != b.name) return false;
+    if (a.element || b.element) return a.element && b.element && same_type(*a.element, *b.element);
+    return true;
+  }
+  static bool texty(kind k) { return k == kind::string || k == kind::enumeration || k == kind::int32 || k == kind::int64; }
+
+  std::vector<std::string> string_list(const json::value& v, const std::string& path) const {
+    if (!v.is_array()) fail_overlay(path, "expected an array of strings");
+    std::vector<std::string> out_list;
+    for (const auto& x : v.as_array()) {
+      if (!x.is_string() || x.as_string().empty()) fail_overlay(path, "expected non-empty strings");
+      out_list.emplace_back(x.as_string());
+    }
+    return out_list;
+  }
+
+  void resolve_waiters() {
+    const auto& apis = root.at("apis").as_object();
+    std::set<std::string> waiter_names;
+    for (const auto& pw : pending_waiters) {
+      const std::string& wp = pw.path;
+      const json::object& d = pw.def;
+      static const std::set<std::string> known{"name", "description", "poll", "forEach", "pollRequest", "items",
+                                               "match", "status", "progress", "success", "failure", "pending"};
+      for (const auto& [k, v] : d) {
+        (void)v;
+        if (!k.starts_with("_") && !known.count(std::string(k)))
+          fail_overlay(wp + "." + std::string(k), "unknown waiter key (name, description, poll, forEach, pollRequest, "
+                                                   "items, match, status, progress, success, failure, pending)");
+      }
+      auto text = [&](const char* key, bool required) {
+        auto* v = d.if_contains(key);
+        if (!v) {
+          if (required) fail_overlay(wp, std::string("waiter needs \"") + key + "\"");
+          return std::string();
+        }
+        if (!v->is_string() || v->as_string().empty()) fail_overlay(wp + "." + key, "expected a non-empty string");
+        return std::string(v->as_string());
+      };
+      waiter_def w;
+      w.name = text("name", true);
+      if (!is_safe_identifier(w.name) || !is_safe_identifier("wait_" + w.name))
+        fail_overlay(wp + ".name", "\"" + w.name + "\" is not usable in a C++ function name");
+      if (!waiter_names.insert(w.name).second) fail_overlay(wp + ".name", "duplicate waiter name \"" + w.name + "\"");
+      w.description = comment_text(text("description", false));
+      const std::string poll_name = text("poll", true);
+      if (!apis.if_contains(poll_name)) fail_overlay(wp + ".poll", "no operation \"" + poll_name + "\" in the spec");
+      const operation* op = loaded_operation(pw.operation);
+      const operation* poll = loaded_operation(poll_name);
+      if (!op) continue;
+      if (!poll) continue;  // the poll operation was not selected with --operations: no waiter
+      w.operation = op->name;
+      w.operation_request = op->request_type;
+      w.operation_response = op->response_type;
+      w.operation_file_stem = op->file_stem;
+      w.poll = poll->name;
+      w.poll_request = poll->request_type;
+      w.poll_file_stem = poll->file_stem;
+      w.poll_paginated = poll->paging.has_value();
+      const struct_def* req = struct_named(op->request_type);
+      const struct_def* resp = struct_named(op->response_type);
+      const struct_def* preq = struct_named(poll->request_type);
+      const struct_def* presp = struct_named(poll->response_type);
+
+      if (auto fe = text("forEach", false); !fe.empty()) {
+        const field* f = find_field(*req, fe);
+        if (!f || f->type.k != kind::array || f->type.element->k != kind::string)
+          fail_overlay(wp + ".forEach", "\"" + fe + "\" is not an array-of-strings parameter of " + op->name);
+        w.for_each = f->member;
+      }
+
+      std::set<std::string> assigned;
+      if (auto* pr = d.if_contains("pollRequest")) {
+        if (!pr->is_object()) fail_overlay(wp + ".pollRequest", "expected an object");
+        for (const auto& [tk, sv] : pr->as_object()) {
+          std::string apath = wp + ".pollRequest." + std::string(tk);
+          if (tk.starts_with("_")) continue;
+          const field* target = find_field(*preq, std::string(tk));
+          if (!target) fail_overlay(apath, poll->name + " has no parameter \"" + std::string(tk) + "\"");
+          waiter_assignment a;
+          a.target = target->member;
+          a.type = target->type;
+          if (sv.is_object()) {
+            auto* lit = sv.as_object().if_contains("value");
+            if (!lit || sv.as_object().size() != 1) fail_overlay(apath, "a literal is written {\"value\": ...}");
+            a.source = "value";
+            a.value = scalar_text(*lit);
+            check_literal(*target, *lit, apath);
+          } else if (sv.is_string() && sv.as_string() == "each") {
+            if (w.for_each.empty()) fail_overlay(apath, "\"each\" needs \"forEach\"");
+            if (target->type.k != kind::string) fail_overlay(apath, "\"each\" is a string; \"" + std::string(tk) + "\" is not");
+            a.source = "each";
+          } else if (sv.is_string()) {
+            std::string src(sv.as_string());
+            auto dot = src.find('.');
+            std::string side = src.substr(0, dot);
+            if (dot == std::string::npos || (side != "request" && side != "response"))
+              fail_overlay(apath, "expected \"each\", \"request.<Name>\", \"response.<Name>\" or {\"value\": ...}");
+            const struct_def* from = side == "request" ? req : resp;
+            const field* f = find_field(*from, src.substr(dot + 1));
+            if (!f) fail_overlay(apath, op->name + " " + side + " has no member \"" + src.substr(dot + 1) + "\"");
+            if (!same_type(f->type, target->type))
+              fail_overlay(apath, "\"" + src + "\" and " + poll->name + "." + std::string(tk) + " have different types");
+            a.source = side;
+            a.member = f->member;
+          } else {
+            fail_overlay(apath, "expected a string or {\"value\": ...}");
+          }
+          assigned.insert(target->wire);
+          w.assignments.push_back(std::move(a));
+        }
+      }
+      for (const auto& f : preq->fields) {
+        bool paging = poll->paging && (f.wire == poll->paging->page_number || f.wire == poll->paging->page_size);
+        if (f.required && !paging && !assigned.count(f.wire))
+          fail_overlay(wp + ".pollRequest", poll->name + " requires \"" + f.wire + "\"; set it here");
+      }
+
+      const std::string items = text("items", true);
+      const field* list = find_field(*presp, items);
+      if (!list || list->type.k != kind::array || list->type.element->k != kind::structure)
+        fail_overlay(wp + ".items", "\"" + items + "\" is not an array of objects in the response of " + poll->name);
+      w.items = list->member;
+      w.item_type = list->type.element->name;
+      const struct_def* item = struct_named(w.item_type);
+      auto item_member = [&](const std::string& name, const std::string& path) {
+        const field* f = find_field(*item, name);
+        if (!f || !texty(f->type.k))
+          fail_overlay(path, "\"" + name + "\" is not a string, enum or integer member of " + w.item_type);
+        return f->member;
+      };
+
+      if (auto* m = d.if_contains("match")) {
+        std::string mp = wp + ".match";
+        if (!m->is_object()) fail_overlay(mp, "expected an object");
+        for (const auto& [k, v] : m->as_object()) {
+          std::string kp = mp + "." + std::string(k);
+          if (k.starts_with("_")) continue;
+          if (!v.is_string() || v.as_string().empty()) fail_overlay(kp, "expected a non-empty string");
+          std::string val(v.as_string());
+          if (k == "id") {
+            w.id = item_member(val, kp);
+          } else if (k == "responseIds") {
+            const field* f = find_field(*resp, val);
+            if (!f || !texty(f->type.k))
+              fail_overlay(kp, "\"" + val + "\" is not a string or integer member of " + op->response_type);
+            w.response_ids = f->member;
+          } else if (k == "separator") {
+            if (val.size() != 1) fail_overlay(kp, "expected one character");
+            w.separator = val;
+          } else if (k == "newest") {
+            w.newest = item_member(val, kp);
+          } else {
+            fail_overlay(kp, "unknown match key (id, responseIds, separator, newest)");
+          }
+        }
+        if (w.id.empty() != w.response_ids.empty()) fail_overlay(mp, "\"id\" and \"responseIds\" go together");
+      }
+      w.status = item_member(text("status", true), wp + ".status");
+      if (auto pg = text("progress", false); !pg.empty()) w.progress = item_member(pg, wp + ".progress");
+      auto values = [&](const char* key, bool required) {
+        auto* v = d.if_contains(key);
+        if (!v) {
+          if (required) fail_overlay(wp, std::string("waiter needs \"") + key + "\"");
+          return std::vector<std::string>{};
+        }
+        auto list_values = string_list(*v, wp + "." + key);
+        if (required && list_values.empty()) fail_overlay(wp + "." + key, "needs at least one status value");
+        return list_values;
+      };
+      w.success = values("success", true);
+      w.failure = values("failure", false);
+      w.pending = values("pending", false);
+      std::set<std::string> seen;
+      for (const auto* group : {&w.success, &w.failure, &w.pending})
+        for (const auto& s : *group)
+          if (!seen.insert(s).second) fail_overlay(wp, "status \"" + s + "\" is listed twice");
+      out.waiters.push_back(std::move(w));
+    }
+    std::sort(out.waiters.begin(), out.waiters.end(),
+              [](const waiter_def& a, const waiter_def& b) { return a.name < b.name; });
+  }
+
+  void check_literal(const field& target, const json::value& v, const std::string& path) const {
+    switch (target.type.k) {
+      case kind::string:
+        if (!v.is_string()) fail_overlay(path, "expected a string value");
+        break;
+      case kind::enumeration: {
+        if (!v.is_string()) fail_overlay(path, "expected a string value");
+        for (const auto& e : enum_values(target.type.name))
+          if (e == v.as_string()) return;
+        fail_overlay(path, "\"" + std::string(v.as_string()) + "\" is not a value of " + target.type.name);
+      }
+      case kind::int32:
+      case kind::int64:
+        if (!v.is_int64() || (target.type.k == kind::int32 && (v.as_int64() < INT32_MIN || v.as_int64() > INT32_MAX)))
+          fail_overlay(path, "expected an integer that fits " + std::string(target.type.k == kind::int32 ? "int32" : "int64"));
+        break;
+      case kind::boolean:
+        if (!v.is_bool()) fail_overlay(path, "expected true or false");
+        break;
+      default:
+        fail_overlay(path, "literals are only supported for string, enum, integer and boolean parameters");
+    }
+  }
+  std::vector<std::string> enum_values(const std::string& name) const {
+    for (const auto& op : out.operations)
+      for (const auto& e : op.types.enums)
+        if (e.name == name) return e.values;
+    for (const auto& e : component_enums)
+      if (e.name == name) return e.values;
+    return {};
   }
 
   // Structs must follow what they hold by value (T or optional<T>); vectors may hold incomplete

@@ -59,8 +59,14 @@ struct ListThingsResponseThingsItem {
   std::optional<::boost::json::value> Extra;
   std::optional<::boost::json::value> Free;
   std::optional<::alicloud::demo::Rule> Rule;
+  /// working, done or broken.
+  std::optional<std::string> State;
+  /// Percentage, e.g. 40%.
+  std::optional<std::string> Progress;
+  /// Creation time, yyyy-MM-dd HH:mm:ss.
+  std::optional<std::string> Created;
 };
-BOOST_DESCRIBE_STRUCT(ListThingsResponseThingsItem, (), (Id, Score, Meta, Extra, Free, Rule))
+BOOST_DESCRIBE_STRUCT(ListThingsResponseThingsItem, (), (Id, Score, Meta, Extra, Free, Rule, State, Progress, Created))
 
 /// Request of ListThings.
 struct ListThingsRequest {
@@ -81,8 +87,12 @@ struct ListThingsRequest {
   std::optional<std::vector<std::int64_t>> Ids;
   /// Sent with style flat.
   std::optional<::alicloud::demo::ListThingsRequestFilter> Filter;
+  /// Only things with this exact name.
+  std::optional<std::string> Name;
+  /// Only things of this owner.
+  std::optional<std::string> Owner;
 };
-BOOST_DESCRIBE_STRUCT(ListThingsRequest, (), (PageNumber, PageSize, Kind, Since, Until, Tag, Ids, Filter))
+BOOST_DESCRIBE_STRUCT(ListThingsRequest, (), (PageNumber, PageSize, Kind, Since, Until, Tag, Ids, Filter, Name, Owner))
 
 /// Response of ListThings.
 struct ListThingsResponse {
@@ -169,7 +179,7 @@ struct ListThings {
   static constexpr ::alicloud::http_method method = ::alicloud::http_method::get;
   /// Safe to send twice: reads, and writes the overlay declares idempotent.
   static constexpr bool idempotent = true;
-  static constexpr std::array<::alicloud::param_info, 8> parameters{{
+  static constexpr std::array<::alicloud::param_info, 10> parameters{{
       {"PageNumber", "PageNumber", ::alicloud::param_in::query, ::alicloud::param_style::none},
       {"PageSize", "PageSize", ::alicloud::param_in::query, ::alicloud::param_style::none},
       {"Kind", "Kind", ::alicloud::param_in::query, ::alicloud::param_style::none},
@@ -178,6 +188,8 @@ struct ListThings {
       {"Tag", "Tag", ::alicloud::param_in::query, ::alicloud::param_style::repeat_list},
       {"Ids", "Ids", ::alicloud::param_in::query, ::alicloud::param_style::simple},
       {"Filter", "Filter", ::alicloud::param_in::query, ::alicloud::param_style::flat},
+      {"Name", "Name", ::alicloud::param_in::query, ::alicloud::param_style::none},
+      {"Owner", "Owner", ::alicloud::param_in::query, ::alicloud::param_style::none},
   }};
   /// Error codes the spec declares for this operation.
   static constexpr std::array<std::string_view, 3> error_codes{{"Thing.NotFound", "%s.OverQuota", "Throttling.Demo"}};

@@ -168,10 +168,13 @@ struct PutThingRequest {
   /// Range: 0.5 .. 2.5.
   std::optional<double> Ratio;
   std::optional<bool> Enabled;
+  /// Names of the things to create.
+  /// Sent with style json.
+  std::optional<std::vector<std::string>> Names;
   /// Wire names of members whose names are not usable in C++.
   static constexpr std::array<::alicloud::wire_name, 3> alicloud_wire_names{{{"default_", "default"}, {"_1m", "1m"}, {"x_token", "x-token"}}};
 };
-BOOST_DESCRIBE_STRUCT(PutThingRequest, (), (default_, _1m, x_token, Body, Labels, Rule, Ratio, Enabled))
+BOOST_DESCRIBE_STRUCT(PutThingRequest, (), (default_, _1m, x_token, Body, Labels, Rule, Ratio, Enabled, Names))
 
 /// Response of PutThing.
 struct PutThingResponse {
@@ -221,7 +224,7 @@ struct PutThing {
   static constexpr ::alicloud::http_method method = ::alicloud::http_method::post;
   /// Safe to send twice: reads, and writes the overlay declares idempotent.
   static constexpr bool idempotent = false;
-  static constexpr std::array<::alicloud::param_info, 8> parameters{{
+  static constexpr std::array<::alicloud::param_info, 9> parameters{{
       {"default_", "default", ::alicloud::param_in::form_data, ::alicloud::param_style::none},
       {"_1m", "1m", ::alicloud::param_in::form_data, ::alicloud::param_style::none},
       {"x_token", "x-token", ::alicloud::param_in::form_data, ::alicloud::param_style::none},
@@ -230,6 +233,7 @@ struct PutThing {
       {"Rule", "Rule", ::alicloud::param_in::query, ::alicloud::param_style::json},
       {"Ratio", "Ratio", ::alicloud::param_in::query, ::alicloud::param_style::none},
       {"Enabled", "Enabled", ::alicloud::param_in::query, ::alicloud::param_style::none},
+      {"Names", "Names", ::alicloud::param_in::form_data, ::alicloud::param_style::json},
   }};
   /// Error codes the spec declares for this operation.
   static constexpr std::array<std::string_view, 2> error_codes{{"Thing.NotFound", "Forbidden"}};
