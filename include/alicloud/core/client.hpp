@@ -27,6 +27,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution_context.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
@@ -49,8 +50,10 @@ bool runs_on_system_context(const Executor& ex) {
   if constexpr (std::is_same_v<Executor, boost::asio::system_executor>) {
     return true;
   } else {
-    return &boost::asio::query(ex, boost::asio::execution::context) ==
-           &boost::asio::query(boost::asio::system_executor(), boost::asio::execution::context);
+    const boost::asio::execution_context* mine = &boost::asio::query(ex, boost::asio::execution::context);
+    const boost::asio::execution_context* system =
+        &boost::asio::query(boost::asio::system_executor(), boost::asio::execution::context);
+    return mine == system;
   }
 }
 
