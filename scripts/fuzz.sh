@@ -17,7 +17,9 @@ for exe in "$build"/fuzz/fuzz_*; do
   mkdir -p "$work/$name"
   cp -r fuzz/corpus/"$name"/. "$work/$name"/ 2>/dev/null || true
   echo "fuzz: $name for ${seconds}s"
+  mkdir -p "$build/artifacts"
   if ! (cd "$work" && "$OLDPWD/$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$OLDPWD/$build/artifacts/$name-" \
         -print_final_stats=1 "$work/$name" >"$work/$name.log" 2>&1); then
     echo "fuzz: $name FAILED"; tail -40 "$work/$name.log"; status=1
   else
