@@ -1,5 +1,5 @@
-# Every ```cpp block in README.md and docs/*.md is compiled (and run when it has a main and needs no
-# network), so code in the documentation cannot rot.
+# Every ```cpp block in README.md and docs/*.md is compiled, and run when it has a main and does not
+# say "needs: network", so code in the documentation cannot rot.
 file(GLOB doc_pages CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/*.md)
 set(sample_index 0)
 foreach(page IN LISTS doc_pages)
@@ -17,7 +17,7 @@ foreach(page IN LISTS doc_pages)
     file(WRITE ${PROJECT_BINARY_DIR}/doc-samples/${name}.cpp.in "${code}")
     configure_file(${PROJECT_BINARY_DIR}/doc-samples/${name}.cpp.in ${PROJECT_BINARY_DIR}/doc-samples/${name}.cpp COPYONLY)
     string(FIND "${code}" "int main" has_main)
-    string(FIND "${code}" "client" uses_network)
+    string(FIND "${code}" "needs: network" uses_network)
     if(has_main EQUAL -1)
       add_library(${name} OBJECT ${PROJECT_BINARY_DIR}/doc-samples/${name}.cpp)
     else()
