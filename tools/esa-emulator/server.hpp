@@ -24,6 +24,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -179,7 +180,6 @@ class session : public std::enable_shared_from_this<session<Stream>> {
       return respond_error(431, "The request header is larger than " + std::to_string(sh_.max_header) + " bytes.");
     if (ec == http::error::body_limit)
       return respond_error(413, "The request body is larger than " + std::to_string(sh_.max_body) + " bytes.");
-    if (is_quiet_close(ec) && !partial) return close();
     if (is_quiet_close(ec)) return close();
     respond_error(400, "The request is not valid HTTP/1.1 (" + ec.message() + ").");
   }
@@ -241,8 +241,28 @@ class session : public std::enable_shared_from_this<session<Stream>> {
     arm(phase::writing);
     http::async_write(stream_, *res, [self = this->shared_from_this(), res](const beast::error_code& ec, std::size_t) {
       self->disarm();
-      if (ec || !res->keep_alive()) return self->close();
+      if (ec) return self->close();
+      if (!res->keep_alive()) return self->linger_close();
       self->do_read();
+    });
+  }
+
+  /// Closing a socket that still has unread input makes the kernel send RST, and a client may then
+  /// lose the answer it has not read yet (a 413 sent before the body arrived). So: stop sending,
+  /// discard input for a moment (until the peer closes), then close.
+  void linger_close() {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    arm(phase::writing, std::chrono::milliseconds(1000));
+    drain();
+  }
+
+  void drain() {
+    auto buf = std::make_shared<std::array<char, 8192>>();
+    lowest().socket().async_read_some(net::buffer(*buf), [self = this->shared_from_this(), buf](const beast::error_code& ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain();
     });
   }
 

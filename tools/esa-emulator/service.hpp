@@ -219,7 +219,7 @@ class service {
       out = process(req, request_id, host_id, action_for_log, key_for_log);
       if (d.fault != fault_kind::none) out = act_out(d, request_id, host_id);
     }
-    out.delay = d.delay;
+    out.delay += d.delay;  // a stall already holds its own duration
     if (out.what == outcome::action::respond && out.status >= 400) ++stats_.errors;
     log(req, action_for_log, key_for_log, out);
     return out;
