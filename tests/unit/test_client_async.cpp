@@ -6,6 +6,9 @@
 #include <alicloud/core/fake_transport.hpp>
 
 #include "../support/client_fixture.hpp"
+#include "../support/signature_check.hpp"
+
+#include <alicloud/esa/waiters.hpp>
 
 #include <doctest/doctest.h>
 
@@ -212,4 +215,76 @@ TEST_CASE("the default transport and credentials are filled in by alicloud::clie
   // Plain http to a non-loopback host is refused before any connection is attempted.
   cfg.endpoint = "http://esa.example.com";
   CHECK_THROWS_AS(esa::client{cfg}, alicloud::exception);
+}
+
+TEST_CASE("pagination through the facade: pages, items and fetch_all are signed calls; fetcher feeds a waiter") {
+  rig r;
+  std::mutex m;
+  int bad = 0;
+  // 45 preload tasks in pages; with a Content filter, the single task for that URL.
+  r.transport->set_fallback([&](const http::request& q, const http::request_options&) -> alicloud::result<http::response> {
+    const auto v = alicloud_test::verify_acs3(q.method, q.target, {q.headers.begin(), q.headers.end()}, q.body,
+                                              alicloud_test::rig_secret);
+    if (!v.ok) {
+      std::lock_guard<std::mutex> lock(m);
+      ++bad;
+    }
+    const auto params = *alicloud_test::decode_query(q.target.substr(q.target.find('?') + 1));
+    auto get = [&](const std::string& name, const std::string& dflt) {
+      for (const auto& [k, val] : params)
+        if (k == name) return val;
+      return dflt;
+    };
+    const std::string content = get("Content", "");
+    if (!content.empty()) {
+      const std::string id = content.back() == 'x' ? "101" : "102";
+      return json_response(200, R"({"RequestId":"w","TotalCount":1,"PageNumber":1,"PageSize":20,"Tasks":[{"TaskId":")" + id +
+                                    R"(","Content":")" + content + R"(","Status":"Complete","Process":"100%","CreateTime":"2024-05-01 00:00:00"}]})");
+    }
+    const int page = std::stoi(get("PageNumber", "1")), size = std::stoi(get("PageSize", "20"));
+    std::string tasks;
+    for (int i = (page - 1) * size; i < std::min(page * size, 45); ++i)
+      tasks += (tasks.empty() ? "" : ",") + std::string(R"({"TaskId":")") + std::to_string(i) + R"(","Status":"Complete"})";
+    return json_response(200, R"({"RequestId":"p","TotalCount":45,"PageNumber":)" + std::to_string(page) +
+                                  R"(,"PageSize":)" + std::to_string(size) + R"(,"Tasks":[)" + tasks + "]}");
+  });
+  esa::client c(r.config());
+  esa::DescribePreloadTasksRequest q;
+  q.SiteId = 9;
+  q.PageSize = 20;
+
+  auto all = c.describe_preload_tasks_all(q);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 45);
+  for (int i = 0; i < 45; ++i) CHECK(all->at(static_cast<std::size_t>(i)).TaskId == std::to_string(i));
+
+  int pages = 0;
+  for (auto& page : c.describe_preload_tasks_pages(q)) {
+    REQUIRE(page.ok());
+    ++pages;
+  }
+  CHECK(pages == 3);
+  int items = 0;
+  for (auto& item : c.describe_preload_tasks_items(q)) {
+    REQUIRE(item.ok());
+    CHECK(item->TaskId == std::to_string(items));
+    ++items;
+  }
+  CHECK(items == 45);
+  CHECK(r.transport->request_count() == 9);
+
+  // The waiter of PreloadCaches polls DescribePreloadTasks through the client.
+  esa::PreloadCachesRequest created;
+  created.SiteId = 9;
+  created.Content = std::vector<std::string>{"https://a.example/x", "https://a.example/y"};
+  esa::PreloadCachesResponse response;
+  response.TaskId = "101,102";
+  alicloud::wait_options wo;
+  wo.poll_interval = std::chrono::milliseconds(1);
+  wo.timeout = std::chrono::seconds(10);
+  auto waited = esa::wait_preload_caches(c.fetcher<esa::DescribePreloadTasks>(), created, response, wo);
+  INFO((waited.ok() ? std::string() : waited.error().to_string()));
+  REQUIRE(waited.ok());
+  CHECK(bad == 0);
+  CHECK(r.transport->request_count() >= 11);
 }

@@ -15,6 +15,7 @@
 #include <alicloud/core/http.hpp>
 #include <alicloud/core/json.hpp>
 #include <alicloud/core/operation.hpp>
+#include <alicloud/core/pagination.hpp>
 #include <alicloud/core/params.hpp>
 #include <alicloud/core/result.hpp>
 #include <alicloud/core/retry.hpp>
@@ -61,7 +62,7 @@ struct endpoint {
   std::string to_string() const { return scheme + "://" + authority(); }
 };
 
-namespace detail {
+namespace detail::calling {
 
 inline std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -91,19 +92,19 @@ inline bool is_loopback_name(std::string_view host) noexcept {
   return dots == 3;
 }
 
-}  // namespace detail
+}  // namespace detail::calling
 
 /// Parses an explicit endpoint: `host`, `host:port`, `https://host[:port]` or `http://host[:port]`,
 /// optionally with a trailing `/`; IPv6 literals in brackets. Without a scheme, https is assumed.
 inline result<endpoint> parse_endpoint(std::string_view text) {
   const std::string shown(text);
   auto fail = [&](const std::string& why) {
-    return detail::config_error("client_config.endpoint: '" + shown + "' " + why);
+    return detail::calling::config_error("client_config.endpoint: '" + shown + "' " + why);
   };
   endpoint ep;
   std::string_view rest = text;
   if (const auto p = rest.find("://"); p != std::string_view::npos) {
-    ep.scheme = detail::lower_ascii(rest.substr(0, p));
+    ep.scheme = detail::calling::lower_ascii(rest.substr(0, p));
     if (ep.scheme != "https" && ep.scheme != "http") return fail("has scheme '" + ep.scheme + "'; only https and http are supported");
     rest.remove_prefix(p + 3);
   }
@@ -134,7 +135,7 @@ inline result<endpoint> parse_endpoint(std::string_view text) {
     }
     if (ep.host.empty()) return fail("has no host");
     for (char c : ep.host)
-      if (!detail::is_host_char(c)) return fail("has a character not allowed in a host name");
+      if (!detail::calling::is_host_char(c)) return fail("has a character not allowed in a host name");
   }
   if (!port_text.empty()) {
     unsigned long port = 0;
@@ -162,12 +163,12 @@ template <class Product>
 result<endpoint> resolve_endpoint(const std::optional<endpoint>& explicit_endpoint, std::string_view region) {
   if (explicit_endpoint) return *explicit_endpoint;
   if (region.empty()) {
-    return detail::config_error(
+    return detail::calling::config_error(
         "client_config.region: not set and ALIBABA_CLOUD_REGION_ID is empty; set a region (e.g. cn-hangzhou) or an "
         "explicit endpoint");
   }
   if (!is_valid_region_id(region)) {
-    return detail::config_error("client_config.region: '" + std::string(region) +
+    return detail::calling::config_error("client_config.region: '" + std::string(region) +
                                 "' is not a region id (lower-case letters, digits and '-')");
   }
   endpoint ep;
@@ -177,7 +178,7 @@ result<endpoint> resolve_endpoint(const std::optional<endpoint>& explicit_endpoi
       return ep;
     }
   }
-  ep.host = detail::lower_ascii(Product::code) + "." + std::string(region) + ".aliyuncs.com";
+  ep.host = detail::calling::lower_ascii(Product::code) + "." + std::string(region) + ".aliyuncs.com";
   return ep;
 }
 
@@ -245,7 +246,7 @@ struct client_hooks {
   std::function<void(const attempt_event&)> on_attempt;  ///< after each attempt, with its outcome
 };
 
-namespace detail {
+namespace detail::calling {
 
 inline void replace_all(std::string& s, std::string_view needle, std::string_view with) {
   if (needle.empty()) return;
@@ -260,7 +261,7 @@ inline void scrub_secrets(std::string& s, const credentials& c) {
   if (c.security_token.size() >= 8) replace_all(s, c.security_token, "<redacted>");
 }
 
-}  // namespace detail
+}  // namespace detail::calling
 
 /// A copy of `req` safe to log: Authorization keeps its algorithm, masked Credential and
 /// SignedHeaders, but not the signature; x-acs-security-token and x-acs-accesskey-id are masked.
@@ -270,18 +271,18 @@ inline http::request redact(const http::request& req, const credentials& creds) 
     if (http::iequals(name, "Authorization")) {
       const auto sig = value.find("Signature=");
       std::string v = sig == std::string::npos ? std::string("<redacted>") : value.substr(0, sig) + "Signature=<redacted>";
-      if (!creds.access_key_id.empty()) detail::replace_all(v, creds.access_key_id, redacted_access_key_id(creds.access_key_id));
+      if (!creds.access_key_id.empty()) detail::calling::replace_all(v, creds.access_key_id, redacted_access_key_id(creds.access_key_id));
       value = std::move(v);
     } else if (http::iequals(name, "x-acs-security-token")) {
       value = "<redacted>";
     } else if (http::iequals(name, "x-acs-accesskey-id")) {
       value = redacted_access_key_id(value);
     } else {
-      detail::scrub_secrets(value, creds);
+      detail::calling::scrub_secrets(value, creds);
     }
   }
-  detail::scrub_secrets(r.target, creds);
-  detail::scrub_secrets(r.body, creds);
+  detail::calling::scrub_secrets(r.target, creds);
+  detail::calling::scrub_secrets(r.body, creds);
   return r;
 }
 
@@ -332,7 +333,7 @@ class offset_clock final : public clock {
   std::chrono::milliseconds offset_;
 };
 
-namespace detail {
+namespace detail::calling {
 
 template <class P, class = void>
 struct has_errc_from_code : std::false_type {};
@@ -383,14 +384,14 @@ inline std::chrono::milliseconds to_ms(std::chrono::system_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d);
 }
 
-}  // namespace detail
+}  // namespace detail::calling
 
 /// Maps an error body to an error whose code is the product's errc when the product declares the
 /// service code, else alicloud::errc::service.
 template <class Product>
 error service_error(const http::response& res, std::string_view action) {
-  error e = detail::error_from_response(res, action);
-  if constexpr (detail::has_errc_from_code<Product>::value) {
+  error e = detail::calling::error_from_response(res, action);
+  if constexpr (detail::calling::has_errc_from_code<Product>::value) {
     if (!e.service_code.empty()) {
       if (auto c = Product::errc_from_code(e.service_code)) e.code = make_error_code(*c);
     }
@@ -426,11 +427,11 @@ class client_core {
   explicit client_core(client_config config) : s_(std::make_shared<state>()) {
     state& s = *s_;
     s.cfg = std::move(config);
-    if (!s.cfg.transport) throw exception(detail::config_error("client_config.transport: must not be null"));
-    if (!s.cfg.credentials) throw exception(detail::config_error("client_config.credentials: must not be null"));
-    if (!s.cfg.clk) throw exception(detail::config_error("client_config.clk: must not be null"));
+    if (!s.cfg.transport) throw exception(detail::calling::config_error("client_config.transport: must not be null"));
+    if (!s.cfg.credentials) throw exception(detail::calling::config_error("client_config.credentials: must not be null"));
+    if (!s.cfg.clk) throw exception(detail::calling::config_error("client_config.clk: must not be null"));
     if (s.cfg.retry.max_attempts < 1)
-      throw exception(detail::config_error("client_config.retry.max_attempts: must be at least 1"));
+      throw exception(detail::calling::config_error("client_config.retry.max_attempts: must be at least 1"));
     if (!s.cfg.sleeper) s.cfg.sleeper = thread_sleeper();
     if (!s.cfg.random) s.cfg.random = default_random();
     s.region = s.cfg.region;
@@ -440,7 +441,7 @@ class client_core {
     if (!s.cfg.endpoint.empty()) {
       auto ep = parse_endpoint(s.cfg.endpoint);
       if (!ep.ok()) throw exception(ep.error());
-      if (ep->scheme == "http" && !s.cfg.allow_insecure_http && !detail::is_loopback_name(ep->host)) {
+      if (ep->scheme == "http" && !s.cfg.allow_insecure_http && !detail::calling::is_loopback_name(ep->host)) {
         throw exception(http::make_error(http::errc::insecure_refused,
                                          "client_config.endpoint: plain http:// to '" + ep->host +
                                              "' refused: only loopback hosts may use it unless allow_insecure_http is set"));
@@ -452,7 +453,7 @@ class client_core {
       if (auto u = detail::non_empty_env(s.cfg.env, "ALIBABA_CLOUD_USER_AGENT")) suffix = *u;
     }
     if (suffix.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
-      throw exception(detail::config_error("client_config.user_agent_suffix: contains CR, LF or NUL"));
+      throw exception(detail::calling::config_error("client_config.user_agent_suffix: contains CR, LF or NUL"));
     s.user_agent = default_user_agent(suffix);
   }
 
@@ -523,7 +524,7 @@ class client_core {
       // A non-idempotent request must never be resent blindly: let the retry policy judge instead.
       if (!Op::idempotent) opts.resend_on_stale_connection = false;
       if (policy.deadline.count() > 0) {
-        const auto left = policy.deadline - detail::to_ms(clk.now() - start);
+        const auto left = policy.deadline - detail::calling::to_ms(clk.now() - start);
         if (left.count() <= 0) {
           return http::make_error(http::errc::timeout_before_send,
                                   std::string(Op::action) + ": retry deadline of " +
@@ -546,7 +547,7 @@ class client_core {
 
       const auto sent_at = clk.now();
       result<http::response> sent = s.cfg.transport->send(*req, opts);
-      const auto elapsed = detail::to_ms(clk.now() - sent_at);
+      const auto elapsed = detail::calling::to_ms(clk.now() - sent_at);
       result<response_type> out = sent.ok() ? decode_response<Op>(*sent) : result<response_type>(sent.error());
 
       auto report = [&](const error* e, std::optional<std::chrono::milliseconds> delay, bool skew) {
@@ -555,7 +556,7 @@ class client_core {
         std::optional<http::response> res_shown;
         if (sent.ok()) {
           res_shown = *sent;
-          detail::scrub_secrets(res_shown->body, *creds);
+          detail::calling::scrub_secrets(res_shown->body, *creds);
           ev.response = &*res_shown;
         }
         ev.error = e;
@@ -570,15 +571,15 @@ class client_core {
         return out;
       }
       error& e = out.error();
-      detail::scrub_secrets(e.message, *creds);
-      detail::scrub_secrets(e.access_denied_detail, *creds);
+      detail::calling::scrub_secrets(e.message, *creds);
+      detail::calling::scrub_secrets(e.access_denied_detail, *creds);
 
       // Clock skew: adopt the server's time once, and resend at once (the request was rejected before
       // it was executed, so this is safe even for non-idempotent operations).
       if (sent.ok() && !skew_corrected && policy.correct_clock_skew && is_time_related_signature_error(e.service_code)) {
         if (const auto server = parse_http_date(sent->header("Date"))) {
           const auto local = clk.now() + clock_offset();
-          const auto skew = detail::to_ms(*server - local);
+          const auto skew = detail::calling::to_ms(*server - local);
           if (std::chrono::abs(skew) >= policy.clock_skew_threshold) {
             s_->offset_ms.fetch_add(skew.count());
             skew_corrected = true;
@@ -597,7 +598,7 @@ class client_core {
         std::optional<std::chrono::milliseconds> hint;
         if (sent.ok()) hint = retry_after_hint(*sent, clk.now());
         delay = hint ? std::min(*hint, policy.max_server_delay) : full_jitter_backoff(policy, counted, s.cfg.random());
-        if (policy.deadline.count() > 0 && detail::to_ms(clk.now() - start) + delay >= policy.deadline) {
+        if (policy.deadline.count() > 0 && detail::calling::to_ms(clk.now() - start) + delay >= policy.deadline) {
           retry = false;
           deadline_hit = true;
         }
@@ -619,6 +620,36 @@ class client_core {
   template <class Op>
   typename Op::response_type call_or_throw(const typename Op::request_type& request) const {
     return call<Op>(request).value();
+  }
+
+  /// call<Op> as a page_fetcher, the callable the pagination helpers and the generated waiters take
+  /// (e.g. `esa::wait_preload_caches(client.fetcher<esa::DescribePreloadTasks>(), req, resp)`). It holds
+  /// a copy of this client, so it stays valid on its own.
+  template <class Op>
+  page_fetcher<Op> fetcher() const {
+    return [self = *this](const typename Op::request_type& r) { return self.template call<Op>(r); };
+  }
+
+  /// Lazily read pages of a paginated operation (see pagination.hpp); each page is one call<Op>().
+  template <class Op>
+  page_range<Op> pages(typename Op::request_type request, page_options options = {}) const {
+    static_assert(is_paginated_v<Op>, "pages<Op>() needs an operation with pagination traits");
+    return ::alicloud::pages<Op>(fetcher<Op>(), std::move(request), options);
+  }
+
+  /// Lazily read the items of every page, in order.
+  template <class Op>
+  item_range<Op> items(typename Op::request_type request, page_options options = {}) const {
+    static_assert(is_paginated_v<Op>, "items<Op>() needs an operation with pagination traits");
+    return ::alicloud::items<Op>(fetcher<Op>(), std::move(request), options);
+  }
+
+  /// Every item of a listing: the first page, then the others concurrently (fetch_all_options).
+  template <class Op>
+  result<typename page_traits<Op>::items_type> fetch_all(typename Op::request_type request,
+                                                         const fetch_all_options& options = {}) const {
+    static_assert(is_paginated_v<Op>, "fetch_all<Op>() needs an operation with pagination traits");
+    return ::alicloud::fetch_all<Op>(fetcher<Op>(), std::move(request), options);
   }
 
  private:

@@ -110,7 +110,7 @@ inline std::chrono::milliseconds full_jitter_backoff(const retry_policy& p, int 
   return ms(static_cast<std::int64_t>(random % (static_cast<std::uint64_t>(cap) + 1)));
 }
 
-namespace detail {
+namespace detail::retrying {
 
 inline std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -130,12 +130,12 @@ inline std::optional<std::int64_t> parse_delay_number(std::string_view s) noexce
   return v;
 }
 
-}  // namespace detail
+}  // namespace detail::retrying
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7), the form every current
 /// server sends in Date and Retry-After. The obsolete RFC 850 and asctime forms are not accepted.
 inline std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) noexcept {
-  s = detail::trim_ows(s);
+  s = detail::retrying::trim_ows(s);
   // "Sun, 06 Nov 1994 08:49:37 GMT" is exactly 29 characters.
   if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
       s[22] != ':' || s[25] != ' ' || s.substr(26) != "GMT")
@@ -166,10 +166,10 @@ inline std::optional<std::chrono::system_clock::time_point> parse_http_date(std:
 inline std::optional<std::chrono::milliseconds> retry_after_hint(const http::response& res,
                                                                   std::chrono::system_clock::time_point now) {
   using ms = std::chrono::milliseconds;
-  if (auto v = detail::parse_delay_number(res.header("x-acs-retry-after")); v && *v > 0) return ms(*v);
-  const auto ra = detail::trim_ows(res.header("Retry-After"));
+  if (auto v = detail::retrying::parse_delay_number(res.header("x-acs-retry-after")); v && *v > 0) return ms(*v);
+  const auto ra = detail::retrying::trim_ows(res.header("Retry-After"));
   if (ra.empty()) return std::nullopt;
-  if (auto v = detail::parse_delay_number(ra)) return ms(*v * 1000);
+  if (auto v = detail::retrying::parse_delay_number(ra)) return ms(*v * 1000);
   if (auto at = parse_http_date(ra)) {
     const auto d = std::chrono::duration_cast<ms>(*at - now);
     return d.count() > 0 ? d : ms(0);

@@ -18,6 +18,8 @@ namespace alicloud::esa {
 /// asynchronous methods. Copies share the connection pool and state; safe to use from several threads.
 /// Synchronous methods return alicloud::result (call .value() to throw instead); asynchronous ones
 /// complete with void(alicloud::result<Response>). See <alicloud/core/client.hpp> for where work runs.
+/// Paginated operations also get <name>_pages(), <name>_items() and <name>_all() (concurrent fetch_all);
+/// fetcher<Op>() is the page fetcher the generated waiters take.
 class client : public ::alicloud::client {
  public:
   using ::alicloud::client::client;
@@ -32,6 +34,18 @@ class client : public ::alicloud::client {
   auto async_describe_preload_tasks(DescribePreloadTasksRequest request, CompletionToken&& token) const {
     return async_call<DescribePreloadTasks>(std::move(request), std::forward<CompletionToken>(token));
   }
+  /// DescribePreloadTasks page by page, lazily: `for (auto& page : c.describe_preload_tasks_pages(req))`; each page is one call.
+  ::alicloud::page_range<DescribePreloadTasks> describe_preload_tasks_pages(DescribePreloadTasksRequest request, ::alicloud::page_options options = {}) const {
+    return pages<DescribePreloadTasks>(std::move(request), options);
+  }
+  /// The items of every page of DescribePreloadTasks, lazily and in order.
+  ::alicloud::item_range<DescribePreloadTasks> describe_preload_tasks_items(DescribePreloadTasksRequest request, ::alicloud::page_options options = {}) const {
+    return items<DescribePreloadTasks>(std::move(request), options);
+  }
+  /// Every item of the listing: the first page, then the rest concurrently (alicloud::fetch_all).
+  ::alicloud::result<::alicloud::page_traits<DescribePreloadTasks>::items_type> describe_preload_tasks_all(DescribePreloadTasksRequest request, const ::alicloud::fetch_all_options& options = {}) const {
+    return fetch_all<DescribePreloadTasks>(std::move(request), options);
+  }
 
   /// Lists purge tasks of a site, filtered by time window, type, status or content.
   /// DescribePurgeTasks (idempotent: retried per the policy).
@@ -42,6 +56,18 @@ class client : public ::alicloud::client {
   template <class CompletionToken>
   auto async_describe_purge_tasks(DescribePurgeTasksRequest request, CompletionToken&& token) const {
     return async_call<DescribePurgeTasks>(std::move(request), std::forward<CompletionToken>(token));
+  }
+  /// DescribePurgeTasks page by page, lazily: `for (auto& page : c.describe_purge_tasks_pages(req))`; each page is one call.
+  ::alicloud::page_range<DescribePurgeTasks> describe_purge_tasks_pages(DescribePurgeTasksRequest request, ::alicloud::page_options options = {}) const {
+    return pages<DescribePurgeTasks>(std::move(request), options);
+  }
+  /// The items of every page of DescribePurgeTasks, lazily and in order.
+  ::alicloud::item_range<DescribePurgeTasks> describe_purge_tasks_items(DescribePurgeTasksRequest request, ::alicloud::page_options options = {}) const {
+    return items<DescribePurgeTasks>(std::move(request), options);
+  }
+  /// Every item of the listing: the first page, then the rest concurrently (alicloud::fetch_all).
+  ::alicloud::result<::alicloud::page_traits<DescribePurgeTasks>::items_type> describe_purge_tasks_all(DescribePurgeTasksRequest request, const ::alicloud::fetch_all_options& options = {}) const {
+    return fetch_all<DescribePurgeTasks>(std::move(request), options);
   }
 
   /// Returns the details of one site.
@@ -64,6 +90,18 @@ class client : public ::alicloud::client {
   template <class CompletionToken>
   auto async_list_sites(ListSitesRequest request, CompletionToken&& token) const {
     return async_call<ListSites>(std::move(request), std::forward<CompletionToken>(token));
+  }
+  /// ListSites page by page, lazily: `for (auto& page : c.list_sites_pages(req))`; each page is one call.
+  ::alicloud::page_range<ListSites> list_sites_pages(ListSitesRequest request, ::alicloud::page_options options = {}) const {
+    return pages<ListSites>(std::move(request), options);
+  }
+  /// The items of every page of ListSites, lazily and in order.
+  ::alicloud::item_range<ListSites> list_sites_items(ListSitesRequest request, ::alicloud::page_options options = {}) const {
+    return items<ListSites>(std::move(request), options);
+  }
+  /// Every item of the listing: the first page, then the rest concurrently (alicloud::fetch_all).
+  ::alicloud::result<::alicloud::page_traits<ListSites>::items_type> list_sites_all(ListSitesRequest request, const ::alicloud::fetch_all_options& options = {}) const {
+    return fetch_all<ListSites>(std::move(request), options);
   }
 
   /// Creates a task that pulls the given URLs into the edge cache ahead of demand.

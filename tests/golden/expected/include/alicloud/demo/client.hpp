@@ -18,6 +18,8 @@ namespace alicloud::demo {
 /// asynchronous methods. Copies share the connection pool and state; safe to use from several threads.
 /// Synchronous methods return alicloud::result (call .value() to throw instead); asynchronous ones
 /// complete with void(alicloud::result<Response>). See <alicloud/core/client.hpp> for where work runs.
+/// Paginated operations also get <name>_pages(), <name>_items() and <name>_all() (concurrent fetch_all);
+/// fetcher<Op>() is the page fetcher the generated waiters take.
 class client : public ::alicloud::client {
  public:
   using ::alicloud::client::client;
@@ -31,6 +33,18 @@ class client : public ::alicloud::client {
   template <class CompletionToken>
   auto async_list_things(ListThingsRequest request, CompletionToken&& token) const {
     return async_call<ListThings>(std::move(request), std::forward<CompletionToken>(token));
+  }
+  /// ListThings page by page, lazily: `for (auto& page : c.list_things_pages(req))`; each page is one call.
+  ::alicloud::page_range<ListThings> list_things_pages(ListThingsRequest request, ::alicloud::page_options options = {}) const {
+    return pages<ListThings>(std::move(request), options);
+  }
+  /// The items of every page of ListThings, lazily and in order.
+  ::alicloud::item_range<ListThings> list_things_items(ListThingsRequest request, ::alicloud::page_options options = {}) const {
+    return items<ListThings>(std::move(request), options);
+  }
+  /// Every item of the listing: the first page, then the rest concurrently (alicloud::fetch_all).
+  ::alicloud::result<::alicloud::page_traits<ListThings>::items_type> list_things_all(ListThingsRequest request, const ::alicloud::fetch_all_options& options = {}) const {
+    return fetch_all<ListThings>(std::move(request), options);
   }
 
   /// Creates or replaces a thing.
