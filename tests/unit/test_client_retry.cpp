@@ -449,3 +449,18 @@ TEST_CASE("retry helpers") {
     CHECK(alicloud::classify_failure(e, codes, p) == alicloud::failure_kind::server_error);
   }
 }
+
+TEST_CASE("a wait that overruns the deadline ends the call with the last failure") {
+  rig r;
+  auto cfg = r.config();
+  cfg.retry.deadline = 1000ms;
+  r.randoms = {100};
+  // A sleeper that oversleeps by two seconds, as a loaded machine might.
+  cfg.sleeper = [&r](ms d) { r.clk.advance(d + 2s); };
+  r.transport->push(json_response(503, error_body("ServiceUnavailable", "busy")));
+  auto res = alicloud::client_core(cfg).call<esa::ListSites>({});
+  REQUIRE_FALSE(res.ok());
+  CHECK(res.error().code == esa::errc::ServiceUnavailable);
+  CHECK(res.error().message == "busy (retry deadline reached after 1 attempt)");
+  CHECK(r.transport->request_count() == 1);
+}

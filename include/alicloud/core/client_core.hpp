@@ -514,6 +514,7 @@ class client_core {
     int attempt = 0;
     int counted = 0;  // attempts that count against max_attempts
     bool skew_corrected = false;
+    std::optional<error> last_failure;
     for (;;) {
       ++attempt;
       ++counted;
@@ -526,6 +527,12 @@ class client_core {
       if (policy.deadline.count() > 0) {
         const auto left = policy.deadline - detail::calling::to_ms(clk.now() - start);
         if (left.count() <= 0) {
+          // Only reachable after a wait that overran (a real sleeper may): the last failure says more
+          // than a bare timeout would.
+          if (last_failure) {
+            last_failure->message += " (retry deadline reached after " + std::to_string(attempt - 1) + (attempt == 2 ? " attempt)" : " attempts)");
+            return std::move(*last_failure);
+          }
           return http::make_error(http::errc::timeout_before_send,
                                   std::string(Op::action) + ": retry deadline of " +
                                       std::to_string(policy.deadline.count()) + " ms passed before attempt " +
@@ -612,6 +619,7 @@ class client_core {
           e.message += " (after " + std::to_string(attempt) + " attempts)";
         return out;
       }
+      last_failure = std::move(e);
       s.cfg.sleeper(delay);
     }
   }
