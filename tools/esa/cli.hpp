@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -75,7 +76,8 @@ struct environment_info {
   bool stdout_is_terminal = false;
   bool stderr_is_terminal = false;
   std::size_t terminal_columns = 80;
-  /// Tests wrap the transport the CLI would use, to observe what goes on the wire.
+  /// Tests wrap the transport the CLI would use, to observe what goes on the wire (never called with
+  /// --dry-run, which has no wire).
   std::function<std::shared_ptr<http::transport>(std::shared_ptr<http::transport>)> wrap_transport;
 };
 
@@ -252,6 +254,16 @@ class session {
     } else {
       http::beast_transport_options o;
       o.ca_file = g.ca_file;
+      // The proxy settings come from the environment run() was given, like everything else.
+      std::string scheme = "https";
+      if (auto ep = alicloud::parse_endpoint(g.endpoint); !g.endpoint.empty() && ep) scheme = ep->scheme;
+      auto first_set = [this](std::initializer_list<std::string_view> names) {
+        for (auto n : names)
+          if (auto v = alicloud::detail::non_empty_env(info.env, n)) return *v;
+        return std::string();
+      };
+      o.proxy = scheme == "http" ? first_set({"HTTP_PROXY", "http_proxy"}) : first_set({"HTTPS_PROXY", "https_proxy"});
+      o.no_proxy = first_set({"NO_PROXY", "no_proxy"});
       try {
         transport = std::make_shared<http::beast_transport>(std::move(o));
       } catch (const alicloud::exception& e) {
@@ -260,7 +272,7 @@ class session {
         fail(exit_usage, std::string("--ca-file: ") + e.what());
       }
     }
-    if (info.wrap_transport) transport = info.wrap_transport(std::move(transport));
+    if (info.wrap_transport && !g.dry_run) transport = info.wrap_transport(std::move(transport));
     cfg.transport = std::move(transport);
     cfg.credentials = make_credentials();
     install_hooks(cfg.hooks);
