@@ -151,6 +151,9 @@ TEST_CASE("the command line builds the configuration") {
   CHECK_THROWS_AS(parse_cli("--fault-5xx 0.6 --fault-reset 0.6"), std::invalid_argument);
   CHECK_THROWS_AS(parse_cli("--access-key a:b --access-key a:c"), std::invalid_argument);
   CHECK_THROWS_AS(parse_cli("--threads 0"), CLI::ValidationError);
+  // One value per occurrence: a stray word is an error, not a second pattern.
+  CHECK_THROWS_AS(parse_cli("--fail-url a b"), CLI::ExtrasError);
+  CHECK(parse_cli("--fail-url a --fail-url b").fail_rules.size() == 2);
 }
 
 #ifdef ESA_EMULATOR_BINARY

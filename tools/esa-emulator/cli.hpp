@@ -44,53 +44,76 @@ struct cli_values {
 };
 
 inline void add_options(CLI::App& app, cli_values& v) {
+  // Repeatable options take exactly one value per occurrence, so a stray word is an error instead of
+  // silently becoming another key or pattern.
+  auto repeatable = [](CLI::Option* o) {
+    o->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->expected(1)->allow_extra_args(false);
+  };
   app.add_option("--listen", v.listen, "Address to listen on: HOST:PORT, [IPV6]:PORT or PORT (port 0: any free port)")
+      ->type_name("ADDR")
       ->capture_default_str();
   app.add_flag("--tls", v.tls, "Serve HTTPS (with --cert/--key, or a self-signed certificate made at start)");
-  app.add_option("--cert", v.cert, "Server certificate chain (PEM); implies --tls")->check(CLI::ExistingFile);
-  app.add_option("--key", v.key, "Private key of --cert (PEM)")->check(CLI::ExistingFile);
+  app.add_option("--cert", v.cert, "Server certificate chain (PEM), implies --tls")->type_name("FILE");
+  app.add_option("--key", v.key, "Private key of --cert (PEM)")->type_name("FILE");
   app.add_option("--ca-out", v.ca_out,
-                 "Where to write the generated CA certificate for clients to trust (default: esa-emulator-ca.pem)");
-  app.add_option("--access-key", v.access_keys,
-                 "Accepted access key ID:SECRET (repeatable; default: the demo key demo-access-key:demo-secret)");
-  app.add_option("--sts", v.sts_keys, "Accepted STS credentials ID:SECRET:TOKEN (repeatable)");
-  app.add_option("--state", v.state, "JSON state file: loaded at start, rewritten atomically after every change");
-  app.add_option("--seed", v.seed, "Seed of the fault-injection random generator")->capture_default_str();
-  app.add_option("--threads", v.threads, "Server threads")->check(CLI::Range(1u, 256u))->capture_default_str();
-  app.add_option("--task-duration", v.task_duration, "Time a task takes from Refreshing 0% to Complete (e.g. 5s)")
+                 "Where to write the generated CA certificate for clients to trust (default: esa-emulator-ca.pem)")
+      ->type_name("FILE");
+  repeatable(app.add_option("--access-key", v.access_keys,
+                            "Accepted access key (repeatable). Default: the demo key demo-access-key:demo-secret")
+                 ->type_name("ID:SECRET"));
+  repeatable(app.add_option("--sts", v.sts_keys, "Accepted STS credentials (repeatable)")->type_name("ID:SECRET:TOKEN"));
+  app.add_option("--state", v.state, "JSON state file: loaded at start, rewritten atomically after every change")
+      ->type_name("FILE");
+  app.add_option("--seed", v.seed, "Seed of the fault-injection random generator")->type_name("N")->capture_default_str();
+  app.add_option("--threads", v.threads, "Server threads")->type_name("N")->check(CLI::Range(1u, 256u))->capture_default_str();
+  app.add_option("--task-duration", v.task_duration, "Time a task takes from Refreshing 0% to Complete")
+      ->type_name("DURATION")
       ->capture_default_str();
-  app.add_option("--fail-url", v.fail_urls,
-                 "Tasks for URLs matching REGEX fail (repeatable); REGEX=>DESCRIPTION picks the Description "
-                 "(default Origin Timeout)");
-  app.add_option("--rate-limit", v.rate_limit, "Requests per access key: N/s or N/m; 0 disables (TooManyRequests)")
+  repeatable(app.add_option("--fail-url", v.fail_urls,
+                            "Tasks for URLs matching REGEX fail (repeatable), with Description DESC "
+                            "(default Origin Timeout)")
+                 ->type_name("REGEX[=>DESC]"));
+  app.add_option("--rate-limit", v.rate_limit, "Requests per access key, N/s or N/m, 0 disables (TooManyRequests)")
+      ->type_name("RATE")
       ->capture_default_str();
-  app.add_option("--rate-burst", v.rate_burst, "Burst size of the rate limit (default: the per-second rate)");
+  app.add_option("--rate-burst", v.rate_burst, "Burst size of the rate limit (default: the per-second rate)")->type_name("N");
   app.add_option("--latency", v.latency, "Added to every answer: MS or MIN-MAX (durations with units allowed)")
+      ->type_name("MS|MIN-MAX")
       ->capture_default_str();
-  app.add_option("--fault-5xx", v.fault_5xx, "Share of requests answered 503/500 without processing (0..1 or N%)");
-  app.add_option("--fault-reset", v.fault_reset, "Share of connections reset instead of answered");
-  app.add_option("--fault-stall", v.fault_stall, "Share of requests never answered (closed after --stall-duration)");
-  app.add_option("--fault-malformed", v.fault_malformed, "Share of answers with a body that is not JSON");
+  app.add_option("--fault-5xx", v.fault_5xx, "Share of requests answered 503/500 without processing (0..1 or N%)")
+      ->type_name("P");
+  app.add_option("--fault-reset", v.fault_reset, "Share of connections reset instead of answered")->type_name("P");
+  app.add_option("--fault-stall", v.fault_stall, "Share of requests never answered (closed after --stall-duration)")
+      ->type_name("P");
+  app.add_option("--fault-malformed", v.fault_malformed, "Share of answers with a body that is not JSON")->type_name("P");
   app.add_option("--fault-after", v.fault_after,
                  "Share of reset/stall/malformed faults striking after the request took effect")
+      ->type_name("P")
       ->capture_default_str();
-  app.add_option("--stall-duration", v.stall_duration, "How long a stalled request is held")->capture_default_str();
+  app.add_option("--stall-duration", v.stall_duration, "How long a stalled request is held")
+      ->type_name("DURATION")
+      ->capture_default_str();
   app.add_option("--header-timeout", v.header_timeout,
                  "Time allowed to receive a whole request, and keep-alive idle time (408 when partly received)")
+      ->type_name("DURATION")
       ->capture_default_str();
   app.add_option("--clock-skew", v.clock_skew, "Allowed difference between request and server time")
+      ->type_name("DURATION")
       ->capture_default_str();
-  app.add_option("--max-body", v.max_body, "Largest request body in bytes (413 beyond)")->capture_default_str();
-  app.add_option("--max-header", v.max_header, "Largest request header in bytes (431 beyond)")->capture_default_str();
-  app.add_option("--max-connections", v.max_connections, "Concurrent connections; more are closed at once")
+  app.add_option("--max-body", v.max_body, "Largest request body (413 beyond)")->type_name("BYTES")->capture_default_str();
+  app.add_option("--max-header", v.max_header, "Largest request header (431 beyond)")->type_name("BYTES")->capture_default_str();
+  app.add_option("--max-connections", v.max_connections, "Concurrent connections, more are closed at once")
+      ->type_name("N")
       ->capture_default_str();
   app.add_option("--preload-queue-limit", v.preload_queue_limit, "Running prefetch tasks before PreloadQueueFull")
+      ->type_name("N")
       ->capture_default_str();
   app.add_option("--max-urls", v.max_urls, "URLs per PreloadCaches/PurgeCaches request before DomainNameOverLimit")
+      ->type_name("N")
       ->capture_default_str();
-  app.add_option("--site", v.sites, "Extra site NAME or NAME=ID (repeatable)");
+  repeatable(app.add_option("--site", v.sites, "Extra site (repeatable)")->type_name("NAME[=ID]"));
   app.add_flag("--no-sample-data", v.no_sample_data, "Start empty instead of with sample sites and tasks");
-  app.add_option("--port-file", v.port_file, "Write the bound port to this file once listening");
+  app.add_option("--port-file", v.port_file, "Write the bound port to this file once listening")->type_name("FILE");
   app.add_flag("--access-log", v.access_log, "Log one line per request to stderr (no secrets)");
 }
 
