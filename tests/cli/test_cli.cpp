@@ -4,14 +4,12 @@
 
 #include <doctest/doctest.h>
 
-#include <cli.hpp>
-#include <emulator.hpp>
-
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
-
-#include <atomic>
+#include <cli.hpp>
+#include <emulator.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -283,7 +281,8 @@ TEST_CASE("preload-tasks: filters, pages, --all, both outputs") {
   CHECK(decode<esa::DescribePreloadTasksResponse>(by_content.out).TotalCount == 1);
 
   // Only the task created at start is younger than 100 minutes on example.com.
-  auto window = esa({"preload-tasks", "-o", "json", "--site-id", example_com_id, "--start-time", "-100m", "--end-time", "now"});
+  auto window =
+      esa({"preload-tasks", "-o", "json", "--site-id", example_com_id, "--start-time", "-100m", "--end-time", "now"});
   REQUIRE_MESSAGE(window.code == 0, window.err);
   auto recent = decode<esa::DescribePreloadTasksResponse>(window.out);
   REQUIRE(recent.Tasks->size() == 1);
@@ -363,7 +362,8 @@ TEST_CASE("preload: task ids, then --wait until Complete, in both outputs") {
   // It polled: more than the PreloadCaches call plus one listing per URL.
   CHECK(waited.sent.size() > 3);
 
-  auto bars = esa({"preload", "https://example.com/c.css", "--wait", "--poll-interval", "0.2", "-o", "table"}, terminal{true, true});
+  auto bars = esa({"preload", "https://example.com/c.css", "--wait", "--poll-interval", "0.2", "-o", "table"},
+                  terminal{true, true});
   REQUIRE_MESSAGE(bars.code == 0, bars.err);
   CHECK(contains(bars.out, "Complete"));
   CHECK(contains(bars.out, "https://example.com/c.css"));
@@ -378,8 +378,8 @@ TEST_CASE("preload --wait: a Failed task ends with exit code 4 after the table")
   cfg.fail_rules.push_back({"broken", "Origin Return StatusCode 5XX"});
   emulator_fixture f(cfg);
   esa_runner esa(f);
-  auto r = esa({"preload", "https://example.com/ok.js", "https://example.com/broken.js", "--wait", "--poll-interval", "0.2",
-                "-o", "table"});
+  auto r = esa({"preload", "https://example.com/ok.js", "https://example.com/broken.js", "--wait", "--poll-interval",
+                "0.2", "-o", "table"});
   CHECK(r.code == 4);
   CHECK(contains(r.out, "Complete"));
   CHECK(contains(r.out, "Failed"));
@@ -436,7 +436,8 @@ TEST_CASE("purge-tasks and purge: every type maps to its Content member") {
   // cachekey entries are objects with a Url.
   auto ck = esa({"purge", "--type", "cachekey", "--site-id", example_com_id, "https://example.com/k2", "--dry-run"});
   REQUIRE(ck.code == 0);
-  CHECK(contains(ck.out, "Content=%7B%22CacheKeys%22%3A%5B%7B%22Url%22%3A%22https%3A%2F%2Fexample.com%2Fk2%22%7D%5D%7D"));
+  CHECK(
+      contains(ck.out, "Content=%7B%22CacheKeys%22%3A%5B%7B%22Url%22%3A%22https%3A%2F%2Fexample.com%2Fk2%22%7D%5D%7D"));
   auto pa = esa({"purge", "--type", "purgeall", "--site-id", example_com_id, "--dry-run"});
   CHECK(contains(pa.out, "Content=%7B%22PurgeAll%22%3Atrue%7D"));
 
@@ -448,7 +449,8 @@ TEST_CASE("purge-tasks and purge: every type maps to its Content member") {
   CHECK(inferred.sent[1].header("x-acs-action") == "PurgeCaches");
   CHECK(contains(inferred.sent[1].target, "SiteId=" + std::to_string(shop_example_net)));
 
-  auto table_out = esa({"purge", "--type", "file", "--site-id", example_com_id, "https://example.com/t.html", "-o", "table"});
+  auto table_out =
+      esa({"purge", "--type", "file", "--site-id", example_com_id, "https://example.com/t.html", "-o", "table"});
   REQUIRE(table_out.code == 0);
   CHECK(contains(table_out.out, "TaskId"));
 
@@ -694,7 +696,7 @@ TEST_CASE("exit code 2: usage errors; --help documents the exit codes") {
   CHECK(esa.raw({}).code == 2);
   CHECK(esa({"frobnicate"}).code == 2);
   CHECK(esa({"sites", "--no-such-option"}).code == 2);
-  CHECK(esa({"preload"}).code == 2);  // URL is required
+  CHECK(esa({"preload"}).code == 2);                         // URL is required
   CHECK(esa({"purge", "https://example.com/x"}).code == 2);  // --type is required
   CHECK(esa({"preload-tasks", "--all", "--page", "2"}).code == 2);
   CHECK(esa({"preload-tasks", "--site-id", "abc"}).code == 2);

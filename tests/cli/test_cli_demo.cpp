@@ -5,10 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -121,7 +121,8 @@ TEST_CASE("the demo sequence with the built esa and esa-emulator binaries") {
   const fs::path port_file = d.path / "port";
   const fs::path ca = d.path / "ca.pem";
   fs::create_directories(d.path / "home");
-  const std::vector<std::string> base_env{"HOME=" + (d.path / "home").string(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true"};
+  const std::vector<std::string> base_env{"HOME=" + (d.path / "home").string(),
+                                          "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true"};
 
   child emu({ESA_EMULATOR_BINARY, "--tls", "--listen", "127.0.0.1:0", "--port-file", port_file.string(), "--ca-out",
              ca.string(), "--task-duration", "2s"},
@@ -137,7 +138,8 @@ TEST_CASE("the demo sequence with the built esa and esa-emulator binaries") {
   std::vector<std::string> env = base_env;
   env.push_back("ALIBABA_CLOUD_ACCESS_KEY_ID=demo-access-key");
   env.push_back("ALIBABA_CLOUD_ACCESS_KEY_SECRET=demo-secret");
-  const std::vector<std::string> target{ESA_BINARY, "--endpoint", "https://127.0.0.1:" + port, "--ca-file", ca.string()};
+  const std::vector<std::string> target{ESA_BINARY, "--endpoint", "https://127.0.0.1:" + port, "--ca-file",
+                                        ca.string()};
   auto esa = [&](std::vector<std::string> args, const std::vector<std::string>& e) {
     std::vector<std::string> full = target;
     full.insert(full.end(), args.begin(), args.end());
@@ -161,7 +163,8 @@ TEST_CASE("the demo sequence with the built esa and esa-emulator binaries") {
   std::istringstream lines(listed.out);
   int complete_demo_rows = 0;
   for (std::string line; std::getline(lines, line);)
-    if (contains(line, "https://example.com/demo/") && contains(line, "Complete") && contains(line, "100%")) ++complete_demo_rows;
+    if (contains(line, "https://example.com/demo/") && contains(line, "Complete") && contains(line, "100%"))
+      ++complete_demo_rows;
   CHECK(complete_demo_rows == 2);
   CHECK(contains(listed.out, "prefetch tasks in total"));
 

@@ -8,8 +8,8 @@
 //   3 request validation failed (nothing sent), 4 the service answered with an error (or a waited-for
 //   task ended Failed), 5 network, TLS or timeout failure, 6 no usable credentials.
 
-#include "output.hpp"
-
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <alicloud/core/client.hpp>
 #include <alicloud/core/credentials.hpp>
 #include <alicloud/core/credentials_http.hpp>
@@ -19,18 +19,13 @@
 #include <alicloud/core/waiter.hpp>
 #include <alicloud/esa/client.hpp>
 #include <alicloud/esa/waiters.hpp>
-
-#include <CLI/CLI.hpp>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -43,6 +38,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "output.hpp"
 
 namespace esa_cli {
 
@@ -137,7 +134,8 @@ inline std::optional<std::string> url_host(std::string_view url) {
 inline bool is_host_name(std::string_view h) {
   if (h.empty() || h.size() > 253 || h.front() == '.' || h.front() == '-' || h.back() == '-') return false;
   for (char c : h)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '*'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+          c == '*'))
       return false;
   return true;
 }
@@ -171,7 +169,8 @@ inline void check_time(std::vector<alicloud::violation>& out, const std::string&
   into = parse_time_option(text, alicloud::system_clock());
   if (!into) {
     out.push_back({field, "format",
-                   field + " must be a UTC time written yyyy-MM-ddTHH:mm:ssZ, 'now', or '-<n>s|m|h|d' (before now); got '" +
+                   field +
+                       " must be a UTC time written yyyy-MM-ddTHH:mm:ssZ, 'now', or '-<n>s|m|h|d' (before now); got '" +
                        printable(text) + "'",
                    ""});
   }
@@ -235,7 +234,8 @@ class session {
     alicloud::client_config cfg;
     cfg.env = info.env;
     cfg.region = g.region;
-    if (cfg.region.empty() && g.endpoint.empty() && !alicloud::detail::non_empty_env(info.env, "ALIBABA_CLOUD_REGION_ID"))
+    if (cfg.region.empty() && g.endpoint.empty() &&
+        !alicloud::detail::non_empty_env(info.env, "ALIBABA_CLOUD_REGION_ID"))
       cfg.region = "cn-hangzhou";
     cfg.endpoint = g.endpoint;
     cfg.user_agent_suffix = "esa-cli/" + std::string(alicloud::version_string);
@@ -303,7 +303,8 @@ class session {
     std::lock_guard<std::mutex> lk(err_mutex_);
     if (code == exit_validation) {
       err << "esa: invalid request; nothing was sent:\n";
-      for (const auto& v : e.violations) err << "  " << v.field << " [rule: " << v.rule << "]: " << printable(v.message) << '\n';
+      for (const auto& v : e.violations)
+        err << "  " << v.field << " [rule: " << v.rule << "]: " << printable(v.message) << '\n';
     } else if (code == exit_service) {
       err << "esa: service error";
       if (!e.service_code.empty()) err << " " << printable(e.service_code);
@@ -314,7 +315,7 @@ class session {
       if (!e.recommend.empty()) err << "  Recommend: " << printable(e.recommend) << '\n';
       if (!e.access_denied_detail.empty()) err << "  AccessDeniedDetail: " << printable(e.access_denied_detail) << '\n';
     } else {
-      const char* what = code == exit_network      ? "network error"
+      const char* what = code == exit_network       ? "network error"
                          : code == exit_credentials ? "credentials error"
                          : code == exit_usage       ? "configuration error"
                                                     : "error";
@@ -340,7 +341,8 @@ class session {
       return exit_network;
     }
     if (e.http_status != 0 || !e.service_code.empty()) return exit_service;
-    if (e.code.category() == lib && static_cast<alicloud::errc>(e.code.value()) == alicloud::errc::service) return exit_service;
+    if (e.code.category() == lib && static_cast<alicloud::errc>(e.code.value()) == alicloud::errc::service)
+      return exit_service;
     return exit_internal;
   }
 
@@ -419,8 +421,8 @@ class session {
         constexpr std::size_t max_body = 4096;
         const std::string& b = ev.response->body;
         if (!b.empty())
-          err << "< " << printable(std::string_view(b).substr(0, max_body)) << (b.size() > max_body ? " ...(truncated)" : "")
-              << '\n';
+          err << "< " << printable(std::string_view(b).substr(0, max_body))
+              << (b.size() > max_body ? " ...(truncated)" : "") << '\n';
       } else if (ev.error) {
         err << "< failed after " << ev.elapsed.count() << " ms: " << printable(ev.error->message) << '\n';
       }
@@ -465,11 +467,12 @@ struct list_options {
 };
 
 inline const std::vector<column>& task_columns(bool with_type) {
-  static const std::vector<column> preload{{"TASK ID", "TaskId"},   {"STATUS", "Status"},   {"PROGRESS", "Process"},
-                                           {"CREATED", "CreateTime"}, {"CONTENT", "Content"}, {"DESCRIPTION", "Description"}};
-  static const std::vector<column> purge{{"TASK ID", "TaskId"},   {"TYPE", "Type"},       {"STATUS", "Status"},
-                                         {"PROGRESS", "Process"}, {"CREATED", "CreateTime"}, {"CONTENT", "Content"},
-                                         {"DESCRIPTION", "Description"}};
+  static const std::vector<column> preload{{"TASK ID", "TaskId"},   {"STATUS", "Status"},
+                                           {"PROGRESS", "Process"}, {"CREATED", "CreateTime"},
+                                           {"CONTENT", "Content"},  {"DESCRIPTION", "Description"}};
+  static const std::vector<column> purge{
+      {"TASK ID", "TaskId"},     {"TYPE", "Type"},       {"STATUS", "Status"},          {"PROGRESS", "Process"},
+      {"CREATED", "CreateTime"}, {"CONTENT", "Content"}, {"DESCRIPTION", "Description"}};
   return with_type ? purge : preload;
 }
 
@@ -581,7 +584,8 @@ class wait_display {
       reported_.insert(i);
       s_.err << "esa: " << (t.item ? printable(alicloud::field_text(t.item->Status)) : std::string("finished")) << " "
              << printable(t.target);
-      if (t.item && t.item->Description && !t.item->Description->empty()) s_.err << ": " << printable(*t.item->Description);
+      if (t.item && t.item->Description && !t.item->Description->empty())
+        s_.err << ": " << printable(*t.item->Description);
       s_.err << '\n';
     }
     s_.err.flush();
@@ -612,9 +616,14 @@ inline int preload(session& s, const preload_options& o) {
       std::string name = colon == std::string::npos ? std::string() : h.substr(0, colon);
       std::string value = colon == std::string::npos ? std::string() : h.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      const bool bad_chars = h.find_first_of("\r\n") != std::string::npos || name.find_first_of(" \t") != std::string::npos;
+      const bool bad_chars =
+          h.find_first_of("\r\n") != std::string::npos || name.find_first_of(" \t") != std::string::npos;
       if (name.empty() || bad_chars) {
-        v.push_back({"Headers", "format", "Headers entries (--header) must be NAME:VALUE with a non-empty name without blanks and no line breaks; got '" + printable(h) + "'", ""});
+        v.push_back({"Headers", "format",
+                     "Headers entries (--header) must be NAME:VALUE with a non-empty name without blanks and no line "
+                     "breaks; got '" +
+                         printable(h) + "'",
+                     ""});
         continue;
       }
       (*req.Headers)[name] = value;
@@ -667,7 +676,10 @@ inline int preload(session& s, const preload_options& o) {
     doc.as_object()["Tasks"] = alicloud::json::to_value(items);
     s.out << alicloud::json::to_json(doc) << '\n';
   } else {
-    make_table(items, {{"TASK ID", "TaskId"}, {"STATUS", "Status"}, {"PROGRESS", "Process"}, {"CONTENT", "Content"},
+    make_table(items, {{"TASK ID", "TaskId"},
+                       {"STATUS", "Status"},
+                       {"PROGRESS", "Process"},
+                       {"CONTENT", "Content"},
                        {"DESCRIPTION", "Description"}})
         .print(s.out);
   }
@@ -701,7 +713,8 @@ inline std::int64_t find_site_for(session& s, const std::vector<std::string>& ho
     for (const auto& site : sites) {
       if (!site.SiteName || !site.SiteId) continue;
       const std::string name = lower(*site.SiteName);
-      const bool serves = host == name || (host.size() > name.size() && host.compare(host.size() - name.size(), name.size(), name) == 0 &&
+      const bool serves = host == name || (host.size() > name.size() &&
+                                           host.compare(host.size() - name.size(), name.size(), name) == 0 &&
                                            host[host.size() - name.size() - 1] == '.');
       if (serves && (!best || best->SiteName->size() < name.size())) best = &site;
     }
@@ -733,7 +746,8 @@ inline int purge(session& s, const purge_options& o) {
         v.push_back({"Content", "absent", "Content must be absent for type purgeall (it purges the whole site)", ""});
       content.PurgeAll = true;
     } else if (o.content.empty()) {
-      v.push_back({"Content", "required", "Content is required for type " + t + ": give at least one CONTENT argument", ""});
+      v.push_back(
+          {"Content", "required", "Content is required for type " + t + ": give at least one CONTENT argument", ""});
     }
     for (std::size_t i = 0; i < o.content.size(); ++i) {
       const std::string& item = o.content[i];
@@ -741,13 +755,17 @@ inline int purge(session& s, const purge_options& o) {
       if (url_type) {
         auto host = url_host(item);
         if (!host) {
-          v.push_back({field, "format", field + " must be an absolute http:// or https:// URL for type " + t + "; got '" + printable(item) + "'", ""});
+          v.push_back(
+              {field, "format",
+               field + " must be an absolute http:// or https:// URL for type " + t + "; got '" + printable(item) + "'",
+               ""});
           continue;
         }
         hosts.push_back(*host);
       } else if (t == "hostname") {
         if (!is_host_name(item)) {
-          v.push_back({field, "format", field + " must be a host name for type hostname; got '" + printable(item) + "'", ""});
+          v.push_back(
+              {field, "format", field + " must be a host name for type hostname; got '" + printable(item) + "'", ""});
           continue;
         }
         hosts.push_back(lower(item));
@@ -775,7 +793,8 @@ inline int purge(session& s, const purge_options& o) {
       }
     }
     if (!o.site_id_opt->count() && (t == "cachetag" || t == "purgeall"))
-      v.push_back({"SiteId", "required", "SiteId is required for type " + t + " (it names no host to find the site by); give --site-id", ""});
+      v.push_back({"SiteId", "required",
+                   "SiteId is required for type " + t + " (it names no host to find the site by); give --site-id", ""});
   }
   s.require_valid(std::move(v), esa::PurgeCaches::action);
   req.Content = std::move(content);
@@ -807,7 +826,7 @@ inline int sites(session& s, const sites_options& o) {
   if (o.page_size_opt->count()) req.PageSize = o.page_size;
   s.require_valid(esa::ListSites::validate(req, alicloud::system_clock()), esa::ListSites::action);
   const esa::client& c = s.client();
-  static const std::vector<column> cols{{"SITE ID", "SiteId"},    {"NAME", "SiteName"},   {"STATUS", "Status"},
+  static const std::vector<column> cols{{"SITE ID", "SiteId"},    {"NAME", "SiteName"},     {"STATUS", "Status"},
                                         {"ACCESS", "AccessType"}, {"COVERAGE", "Coverage"}, {"PLAN", "PlanName"},
                                         {"CREATED", "CreateTime"}};
   if (o.all) {
@@ -838,7 +857,8 @@ inline int sites(session& s, const sites_options& o) {
     auto opt64 = [](const std::optional<std::int32_t>& x) {
       return x ? std::optional<std::int64_t>(*x) : std::nullopt;
     };
-    s.out << page_footer(opt64(page.PageNumber), opt64(page.PageSize), opt64(page.TotalCount), list.size(), "sites") << '\n';
+    s.out << page_footer(opt64(page.PageNumber), opt64(page.PageSize), opt64(page.TotalCount), list.size(), "sites")
+          << '\n';
   }
   return exit_ok;
 }
@@ -863,8 +883,9 @@ inline void add_list_options(CLI::App* cmd, list_options& o, bool purge) {
   o.site_id_opt = cmd->add_option("--site-id", o.site_id, "Site whose tasks are listed (see `esa sites`)");
   cmd->add_option("--content", o.content, "Only tasks whose URL/content equals this exactly");
   if (purge)
-    cmd->add_option("--type", o.type,
-                    "Only purge tasks of this type: file, directory, ignoreparams, hostname, purgeall, cachetag, cachekey");
+    cmd->add_option(
+        "--type", o.type,
+        "Only purge tasks of this type: file, directory, ignoreparams, hostname, purgeall, cachetag, cachekey");
   cmd->add_option("--status", o.status, "Only tasks in this state: Refreshing, Complete or Failed");
   cmd->add_option("--start-time", o.start_time,
                   "Start of the creation-time window: yyyy-MM-ddTHH:mm:ssZ, now, or -<n>s|m|h|d (at most 3 days back; "
@@ -876,7 +897,8 @@ inline void add_list_options(CLI::App* cmd, list_options& o, bool purge) {
   all->excludes(o.page_opt);
 }
 
-inline int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err, const environment_info& info = {}) {
+inline int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+               const environment_info& info = {}) {
   CLI::App app{"esa: Alibaba Cloud ESA (Edge Security Acceleration) cache prefetch and purge, API 2024-09-10", "esa"};
   app.footer(std::string(exit_code_help) +
              "\nCredentials: the default chain (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET[/ALIBABA_CLOUD_SECURITY_TOKEN], "
@@ -886,12 +908,14 @@ inline int run(int argc, const char* const* argv, std::ostream& out, std::ostrea
   // Global options may also follow the subcommand name.
   app.fallthrough();
   global_options g;
-  app.add_option("--region", g.region, "Region id, e.g. cn-hangzhou (default: ALIBABA_CLOUD_REGION_ID, else cn-hangzhou)");
+  app.add_option("--region", g.region,
+                 "Region id, e.g. cn-hangzhou (default: ALIBABA_CLOUD_REGION_ID, else cn-hangzhou)");
   app.add_option("--endpoint", g.endpoint, "Endpoint overriding the region's: host[:port] or https://host[:port]");
   app.add_option("--profile", g.profile,
                  "Credentials from this profile of ~/.aliyun/config.json (or section of ~/.alibabacloud/credentials) "
                  "instead of the default chain");
-  app.add_option("--ca-file", g.ca_file, "Extra trusted CA certificates (PEM), e.g. the emulator's")->check(CLI::ExistingFile);
+  app.add_option("--ca-file", g.ca_file, "Extra trusted CA certificates (PEM), e.g. the emulator's")
+      ->check(CLI::ExistingFile);
   app.add_option("--output,-o", g.output, "table or json (default: table on a terminal, json otherwise)")
       ->check(CLI::IsMember({"table", "json"}));
   app.add_option("--timeout", g.timeout_seconds, "Limit per API call in seconds, retries included")
@@ -909,11 +933,13 @@ inline int run(int argc, const char* const* argv, std::ostream& out, std::ostrea
   auto* preload_cmd = app.add_subcommand("preload", "Prefetch URLs into the edge cache (PreloadCaches)");
   preload_cmd->add_option("URL", preload_o.urls, "URLs to prefetch")->required();
   preload_o.site_id_opt = preload_cmd->add_option("--site-id", preload_o.site_id, "Site that owns the URLs");
-  preload_cmd->add_option("--header", preload_o.headers, "Header NAME:VALUE sent to the origin when prefetching (repeatable)");
+  preload_cmd->add_option("--header", preload_o.headers,
+                          "Header NAME:VALUE sent to the origin when prefetching (repeatable)");
   preload_cmd->add_flag("--wait", preload_o.wait, "Wait until every task is Complete or Failed, showing progress");
   preload_cmd->add_option("--poll-interval", preload_o.poll_interval, "Seconds between polls with --wait")
       ->capture_default_str();
-  preload_cmd->add_option("--wait-timeout", preload_o.wait_timeout, "Give up waiting after this many seconds (0: never)")
+  preload_cmd
+      ->add_option("--wait-timeout", preload_o.wait_timeout, "Give up waiting after this many seconds (0: never)")
       ->capture_default_str();
 
   list_options purge_tasks_o;
@@ -922,9 +948,10 @@ inline int run(int argc, const char* const* argv, std::ostream& out, std::ostrea
 
   purge_options purge_o;
   auto* purge_cmd = app.add_subcommand("purge", "Purge cached content (PurgeCaches)");
-  purge_cmd->add_option("--type", purge_o.type,
-                        "file (URLs), directory (URL prefixes), ignoreparams (URLs without query), hostname, "
-                        "cachetag, cachekey (URLs), purgeall (no CONTENT)")
+  purge_cmd
+      ->add_option("--type", purge_o.type,
+                   "file (URLs), directory (URL prefixes), ignoreparams (URLs without query), hostname, "
+                   "cachetag, cachekey (URLs), purgeall (no CONTENT)")
       ->required();
   purge_o.site_id_opt = purge_cmd->add_option("--site-id", purge_o.site_id,
                                               "Site to purge (default: the site serving the content's host)");
@@ -934,7 +961,8 @@ inline int run(int argc, const char* const* argv, std::ostream& out, std::ostrea
   sites_options sites_o;
   auto* sites_cmd = app.add_subcommand("sites", "List sites (ListSites)");
   sites_cmd->add_option("--name", sites_o.name, "Site name to search for");
-  sites_cmd->add_option("--search-type", sites_o.search_type, "How --name matches: exact (default), prefix, suffix, fuzzy");
+  sites_cmd->add_option("--search-type", sites_o.search_type,
+                        "How --name matches: exact (default), prefix, suffix, fuzzy");
   sites_cmd->add_option("--status", sites_o.status, "Only sites in this state: pending, active, offline, moved");
   sites_o.page_opt = sites_cmd->add_option("--page", sites_o.page, "Page number, from 1");
   sites_o.page_size_opt = sites_cmd->add_option("--page-size", sites_o.page_size, "Sites per page, 1-500");
@@ -970,7 +998,8 @@ inline int run(int argc, const char* const* argv, std::ostream& out, std::ostrea
 }
 
 /// Convenience for tests: arguments without the program name.
-inline int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const environment_info& info = {}) {
+inline int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+               const environment_info& info = {}) {
   std::vector<const char*> argv{"esa"};
   for (const auto& a : args) argv.push_back(a.c_str());
   return run(static_cast<int>(argv.size()), argv.data(), out, err, info);

@@ -3,11 +3,9 @@
 // JSON form, and progress bars for terminals. Everything writes to caller-supplied streams so tests
 // can capture it.
 
-#include <alicloud/core/json.hpp>
-
-#include <boost/json/value.hpp>
-
 #include <algorithm>
+#include <alicloud/core/json.hpp>
+#include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -101,7 +99,8 @@ table make_table(const std::vector<Item>& items, const std::vector<column>& colu
   for (const auto& item : items) {
     const boost::json::value v = alicloud::json::to_value(item);
     std::vector<std::string> row;
-    for (const auto& c : columns) row.push_back(cell_text(v.is_object() ? v.get_object().if_contains(c.member) : nullptr));
+    for (const auto& c : columns)
+      row.push_back(cell_text(v.is_object() ? v.get_object().if_contains(c.member) : nullptr));
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -158,8 +157,8 @@ class page_progress {
   void update(std::size_t done, std::size_t total) {
     std::string text;
     if (total > 0) {
-      text = bar(100.0 * static_cast<double>(done) / static_cast<double>(total), 30) + " " + std::to_string(done) + "/" +
-             std::to_string(total) + " pages";
+      text = bar(100.0 * static_cast<double>(done) / static_cast<double>(total), 30) + " " + std::to_string(done) +
+             "/" + std::to_string(total) + " pages";
     } else {
       text = "page " + std::to_string(done) + "...";
     }
