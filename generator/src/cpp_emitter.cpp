@@ -384,7 +384,7 @@ struct emitter {
     o << "  static constexpr std::string_view style{\"" << escape_literal(p.style) << "\"};\n";
     o << "  static constexpr std::string_view pathname{\"/\"};\n";
     o << "  static constexpr ::alicloud::http_method method = ::alicloud::http_method::" << op.method << ";\n";
-    o << "  /// Safe to send twice: reads, and writes the overlay declares idempotent.\n";
+    o << "  /// Whether resending after an unknown outcome is safe: reads, and writes the overlay declares idempotent.\n";
     o << "  static constexpr bool idempotent = " << (op.idempotent ? "true" : "false") << ";\n";
     o << "  static constexpr std::array<::alicloud::param_info, " << req->fields.size() << "> parameters{{\n";
     for (const auto& f : req->fields)

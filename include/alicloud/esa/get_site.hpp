@@ -124,7 +124,7 @@ struct GetSite {
   static constexpr std::string_view style{"RPC"};
   static constexpr std::string_view pathname{"/"};
   static constexpr ::alicloud::http_method method = ::alicloud::http_method::get;
-  /// Safe to send twice: reads, and writes the overlay declares idempotent.
+  /// Whether resending after an unknown outcome is safe: reads, and writes the overlay declares idempotent.
   static constexpr bool idempotent = true;
   static constexpr std::array<::alicloud::param_info, 1> parameters{{
       {"SiteId", "SiteId", ::alicloud::param_in::query, ::alicloud::param_style::none},

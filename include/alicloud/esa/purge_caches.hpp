@@ -126,7 +126,7 @@ struct PurgeCaches {
   static constexpr std::string_view style{"RPC"};
   static constexpr std::string_view pathname{"/"};
   static constexpr ::alicloud::http_method method = ::alicloud::http_method::post;
-  /// Safe to send twice: reads, and writes the overlay declares idempotent.
+  /// Whether resending after an unknown outcome is safe: reads, and writes the overlay declares idempotent.
   static constexpr bool idempotent = false;
   static constexpr std::array<::alicloud::param_info, 5> parameters{{
       {"SiteId", "SiteId", ::alicloud::param_in::query, ::alicloud::param_style::none},

@@ -222,7 +222,7 @@ struct PutThing {
   static constexpr std::string_view style{"RPC"};
   static constexpr std::string_view pathname{"/"};
   static constexpr ::alicloud::http_method method = ::alicloud::http_method::post;
-  /// Safe to send twice: reads, and writes the overlay declares idempotent.
+  /// Whether resending after an unknown outcome is safe: reads, and writes the overlay declares idempotent.
   static constexpr bool idempotent = false;
   static constexpr std::array<::alicloud::param_info, 9> parameters{{
       {"default_", "default", ::alicloud::param_in::form_data, ::alicloud::param_style::none},
