@@ -172,11 +172,11 @@ TEST_CASE("TLS with a generated CA written for clients, or with given certificat
   req.port = emu.port();
   // The signature covers Host; re-sign for the other port.
   alicloud::param_list no_headers;
-  alicloud::signing_request sr{"GET", "127.0.0.1:" + std::to_string(emu.port()), "/", no_headers, no_headers, "",
-                               "ListSites", "2024-09-10"};
+  const std::string files_host = "127.0.0.1:" + std::to_string(emu.port());
+  alicloud::signing_request sr{"GET", files_host, "/", no_headers, no_headers, "", "ListSites", "2024-09-10"};
   auto s = alicloud::sign_acs3(sr, emu_test::demo_credentials());
   REQUIRE(s.ok());
-  req.headers = {{"Host", "127.0.0.1:" + std::to_string(emu.port())}};
+  req.headers = {{"Host", files_host}};
   for (const auto& kv : s->headers) req.headers.push_back(kv);
   req.target = s->target();
   auto fr = trusting.send(req, {});
