@@ -284,8 +284,11 @@ TEST_CASE("NO_PROXY / no_proxy / the no_proxy option bypass the proxy") {
     CHECK(t.send(get(srv.port()), {}).ok());
   }
   SUBCASE("suffix entries match names only at a label boundary, never inside IP literals") {
-    for (const auto& [host, entry] : {std::pair<std::string, std::string>{"127.0.0.1", "0.0.1"},
-                                      std::pair<std::string, std::string>{"localhost", "host"}}) {
+    for (const auto& pair : {std::pair<std::string, std::string>{"127.0.0.1", "0.0.1"},
+                             std::pair<std::string, std::string>{"localhost", "host"}}) {
+      // Named copies, not a structured binding: C++17 lambdas (inside CAPTURE) cannot capture those.
+      const std::string& host = pair.first;
+      const std::string& entry = pair.second;
       CAPTURE(host);
       env_scope env;
       env.set("HTTPS_PROXY", dead_proxy_url());
