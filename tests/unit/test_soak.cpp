@@ -83,6 +83,15 @@ struct tally {
   std::vector<std::string> unclear;  ///< errors that are not clear: empty message, odd code, secret shown
   std::map<std::string, std::string> preload_task_ids;  ///< URL -> TaskId, successful PreloadCaches
   std::set<std::string> preload_failed_urls;
+  /// Why reads failed despite retries, by service code or transport message: the summary shows which
+  /// failures the retry policy let through (e.g. SignatureNonceUsed when a resend reuses a nonce).
+  std::map<std::string, int> describe_errors;
+
+  void describe_failure(const alicloud::error& e) {
+    std::string key = e.service_code.empty() ? e.code.message() : e.service_code;
+    std::lock_guard<std::mutex> lock(mu);
+    ++describe_errors[key];
+  }
 
   void failure(const alicloud::error& e, const std::string& what) {
     const std::string text = e.to_string();
@@ -161,6 +170,7 @@ TEST_CASE("soak: 2000 calls through 10% 5xx, 5% resets and 5% stalls; no crash, 
               ++t.describe_ok;
             } else {
               t.failure(r.error(), "DescribePreloadTasks");
+              t.describe_failure(r.error());
               std::lock_guard<std::mutex> lock(t.mu);
               ++t.describe_failed;
             }
@@ -258,6 +268,7 @@ TEST_CASE("soak: 2000 calls through 10% 5xx, 5% resets and 5% stalls; no crash, 
                                  << " 5xx=" << st.server_errors.load() << " resets=" << st.resets.load()
                                  << " stalls=" << st.stalls.load() << "} soak_ms=" << ms(soak_done - started)
                                  << " total_ms=" << ms(std::chrono::steady_clock::now() - started));
+  for (const auto& [why, n] : t.describe_errors) MESSAGE("DescribePreloadTasks failed " << n << "x: " << why);
   // Well inside the ctest TIMEOUT even on a loaded 2-core machine.
   CHECK(soak_done - started < 60s);
 }
