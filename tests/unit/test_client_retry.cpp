@@ -167,8 +167,8 @@ TEST_CASE("what is retried for an idempotent operation, and what is not") {
     r.transport->push(json_response(200, ok_body));
     REQUIRE(c.call<esa::GetSite>({}).ok());
     CHECK(r.transport->request_count() == 4);
-    // Idempotent requests may be resent on a stale keep-alive connection by the transport itself.
-    for (const auto& call : r.transport->calls()) CHECK(call.options.resend_on_stale_connection);
+    // Never a blind transport-level resend: it would repeat the nonce; the client re-signs instead.
+    for (const auto& call : r.transport->calls()) CHECK_FALSE(call.options.resend_on_stale_connection);
   }
   SUBCASE("ESA's TooManyRequests (HTTP 400) and a product-table code") {
     r.transport->push(json_response(400, error_body("TooManyRequests")));

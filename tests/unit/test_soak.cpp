@@ -208,7 +208,7 @@ TEST_CASE("soak: 2000 calls through 10% 5xx, 5% resets and 5% stalls; no crash, 
   INFO(t.unclear.size() << " unclear errors, first: " << (t.unclear.empty() ? "" : t.unclear.front()));
   CHECK(t.unclear.empty());
   // Reads are retried up to 4 times; with ~20% faulty attempts nearly all succeed.
-  CHECK(t.describe_ok * 100 >= describes * 95);
+  CHECK(t.describe_ok * 100 >= describes * 99);  // reads are retried with a fresh signature
   // The faults really happened (otherwise this soak proves nothing).
   const auto& st = emu.stats();
   CHECK(st.server_errors.load() > 0);

@@ -522,8 +522,11 @@ class client_core {
       if (!creds.ok()) return std::move(creds).error();
 
       http::request_options opts = s.cfg.request_options;
-      // A non-idempotent request must never be resent blindly: let the retry policy judge instead.
-      if (!Op::idempotent) opts.resend_on_stale_connection = false;
+      // The transport's own resend repeats the signed bytes, nonce included: if the server did read
+      // the first copy it rejects the second as SignatureNonceUsed (the soak test caught this). The
+      // retry loop below re-signs with a fresh nonce and knows about idempotency, so it decides.
+      // (The transport still reconnects silently when nothing at all was written.)
+      opts.resend_on_stale_connection = false;
       if (policy.deadline.count() > 0) {
         const auto left = policy.deadline - detail::calling::to_ms(clk.now() - start);
         if (left.count() <= 0) {
