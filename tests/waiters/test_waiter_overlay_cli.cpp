@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/generator_runner.hpp"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -18,33 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct run_result {
-  int exit_code = -1;
-  std::string output;
-};
-
-run_result run(const std::string& args) {
-  std::string cmd = std::string(ALICLOUD_GEN) + " " + args + " 2>&1";
-  run_result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("alicloud-waiter-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using alicloud_test::run_result;
+using alicloud_test::temp_dir;
+run_result run(const std::string& args) { return alicloud_test::run_generator(args); }
 
 const std::string spec = std::string(FIXTURE_DIR) + "/api-docs.json";
 
