@@ -229,6 +229,37 @@ class pager {
   bool done_ = false;
 };
 
+namespace detail {
+
+/// Input iterator over a range that produces one element at a time: `advance()` makes the next element
+/// current (false at the end) and `current_` holds it. Shared by page_range and item_range.
+template <class Range>
+class pull_iterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = typename Range::value_type;
+  using difference_type = std::ptrdiff_t;
+  using pointer = value_type*;
+  using reference = value_type&;
+
+  pull_iterator() = default;
+  explicit pull_iterator(Range* r) : range_(r) {}
+  reference operator*() const { return *range_->current_; }
+  pointer operator->() const { return &*range_->current_; }
+  pull_iterator& operator++() {
+    if (!range_->advance()) range_ = nullptr;
+    return *this;
+  }
+  void operator++(int) { ++*this; }
+  friend bool operator==(const pull_iterator& a, const pull_iterator& b) noexcept { return a.range_ == b.range_; }
+  friend bool operator!=(const pull_iterator& a, const pull_iterator& b) noexcept { return a.range_ != b.range_; }
+
+ private:
+  Range* range_ = nullptr;
+};
+
+}  // namespace detail
+
 /// Input range over the pages of a listing: each element is a result<Response>; an error is the last
 /// element. Iterate it once.
 template <class Op>
@@ -236,30 +267,7 @@ class page_range {
  public:
   using value_type = result<typename Op::response_type>;
 
-  class iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = page_range::value_type;
-    using difference_type = std::ptrdiff_t;
-    using pointer = value_type*;
-    using reference = value_type&;
-
-    iterator() = default;
-    reference operator*() const { return *range_->current_; }
-    pointer operator->() const { return &*range_->current_; }
-    iterator& operator++() {
-      if (!range_->advance()) range_ = nullptr;
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.range_ == b.range_; }
-    friend bool operator!=(const iterator& a, const iterator& b) noexcept { return a.range_ != b.range_; }
-
-   private:
-    friend class page_range;
-    explicit iterator(page_range* r) : range_(r) {}
-    page_range* range_ = nullptr;
-  };
+  using iterator = detail::pull_iterator<page_range>;
 
   page_range(page_fetcher<Op> fetch, typename Op::request_type request, page_options options = {})
       : pager_(std::move(fetch), std::move(request), options) {}
@@ -269,6 +277,7 @@ class page_range {
   const pager<Op>& state() const noexcept { return pager_; }
 
  private:
+  friend iterator;
   bool advance() {
     current_ = pager_.next();
     return current_.has_value();
@@ -285,30 +294,7 @@ class item_range {
   using item_type = page_item_t<Op>;
   using value_type = result<item_type>;
 
-  class iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = item_range::value_type;
-    using difference_type = std::ptrdiff_t;
-    using pointer = value_type*;
-    using reference = value_type&;
-
-    iterator() = default;
-    reference operator*() const { return *range_->current_; }
-    pointer operator->() const { return &*range_->current_; }
-    iterator& operator++() {
-      if (!range_->advance()) range_ = nullptr;
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.range_ == b.range_; }
-    friend bool operator!=(const iterator& a, const iterator& b) noexcept { return a.range_ != b.range_; }
-
-   private:
-    friend class item_range;
-    explicit iterator(item_range* r) : range_(r) {}
-    item_range* range_ = nullptr;
-  };
+  using iterator = detail::pull_iterator<item_range>;
 
   item_range(page_fetcher<Op> fetch, typename Op::request_type request, page_options options = {})
       : pager_(std::move(fetch), std::move(request), options) {}
@@ -318,6 +304,7 @@ class item_range {
   const pager<Op>& state() const noexcept { return pager_; }
 
  private:
+  friend iterator;
   bool advance() {
     for (;;) {
       if (index_ < page_.size()) {
